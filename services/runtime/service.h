@@ -1,0 +1,202 @@
+/*
+ * The apibus service framework. A service is a static route table plus handlers:
+ *
+ *   static const svc_route_t employee_routes[] = {
+ *       {.method = "GET", .path = "/pegasus/employees/api/employees/", .handler = employees_list,
+ *        .operation_id = "employees_list", .permission = SVC_PERM_USER_OR_API_KEY,
+ *        .paginated = true, .response = &employee_model},
+ *       ...
+ *   };
+ *   static const svc_def_t employees = {.name = "employees", .routes = employee_routes, ...};
+ *   int main(int argc, char **argv) { return svc_main(&employees, argc, argv); }
+ *
+ * From the table the runtime derives dispatch (method + path template), input validation with
+ * DRF's rules, the permission check, and the OpenAPI fragment (`--print-fragment`). It owns
+ * main: configuration (APIBUS_*), the bus worker threads, per-request memory, the LMDB
+ * environment and the writer thread that group-commits writes durably before replying.
+ *
+ * Handlers run on worker threads, one request at a time per thread, and must reply exactly once
+ * (svc_reply_*). A handler that returns without replying gets a 500.
+ */
+#ifndef APIBUS_SERVICES_RUNTIME_SERVICE_H
+#define APIBUS_SERVICES_RUNTIME_SERVICE_H
+
+#include <jansson.h>
+#include <lmdb.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/envelope.h"
+#include "proto/errors.h"
+#include "proto/principal.h"
+
+typedef struct st_svc_ctx_t svc_ctx_t;
+typedef struct st_svc_t svc_t;
+typedef void (*svc_handler_fn)(svc_ctx_t *ctx);
+
+/* What a route permits (DRF permission classes). */
+typedef enum en_svc_permission_t {
+    SVC_PERM_PUBLIC,           /* AllowAny: stale credentials never block it */
+    SVC_PERM_USER,             /* a user by JWT or session (not an API key) */
+    SVC_PERM_USER_OR_API_KEY,  /* a user by JWT, session or API key (read-only keys: safe methods only) */
+    SVC_PERM_STAFF,            /* a staff user by JWT or session */
+    SVC_PERM_SYSTEM            /* the internal endpoint only (the `apibus` command) */
+} svc_permission_t;
+
+typedef enum en_svc_type_t {
+    SVC_T_INTEGER,  /* JSON integer; an integer in a string ("42") is accepted, as DRF does */
+    SVC_T_NUMBER,
+    SVC_T_STRING,
+    SVC_T_BOOLEAN,
+    SVC_T_DATETIME, /* ISO-8601 UTC with microseconds and Z */
+    SVC_T_EMAIL,
+    SVC_T_ENUM,     /* a string from .enumeration */
+    SVC_T_OBJECT,   /* an object of .model */
+    SVC_T_ARRAY     /* an array of .model objects, or of .items_type values */
+} svc_type_t;
+
+typedef struct st_svc_enum_t {
+    const char *name;          /* component name, e.g. "DepartmentEnum" */
+    const char *const *values; /* wire values */
+    const char *const *labels; /* human labels, for the schema description; may be NULL */
+    size_t count;
+} svc_enum_t;
+
+/* Field flags */
+#define SVC_F_REQUIRED 0x01u   /* must be present on create/update (never on PATCH) */
+#define SVC_F_READ_ONLY 0x02u  /* output only: ignored in input, as DRF does */
+#define SVC_F_WRITE_ONLY 0x04u /* input only: never in output */
+#define SVC_F_NULLABLE 0x08u
+#define SVC_F_BLANK 0x10u      /* an empty string is allowed (DRF allow_blank) */
+#define SVC_F_RANGE 0x20u      /* .minimum/.maximum apply (integers and numbers) */
+
+typedef struct st_svc_model_t svc_model_t;
+
+typedef struct st_svc_field_t {
+    const char *name;
+    svc_type_t type;
+    unsigned flags;
+    size_t min_length, max_length; /* strings; max_length 0 = unbounded (the runtime still caps input) */
+    int64_t minimum, maximum;      /* with SVC_F_RANGE */
+    const svc_enum_t *enumeration; /* SVC_T_ENUM */
+    const svc_model_t *model;      /* SVC_T_OBJECT, or SVC_T_ARRAY of objects */
+    svc_type_t items_type;         /* SVC_T_ARRAY of scalars (when .model is NULL) */
+    const char *schema_json;       /* optional: a literal OpenAPI schema for shapes the table cannot say */
+    const char *description;
+} svc_field_t;
+
+struct st_svc_model_t {
+    const char *name; /* component name, e.g. "Employee"; PATCH bodies use "Patched" + name */
+    const svc_field_t *fields;
+    size_t num_fields;
+    const char *description;
+};
+
+#define SVC_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+typedef struct st_svc_param_t {
+    const char *name;
+    svc_type_t type;
+    bool required;
+    const char *description;
+} svc_param_t;
+
+typedef struct st_svc_route_t {
+    const char *method;       /* "GET", "POST", "PUT", "PATCH", "DELETE" */
+    const char *path;         /* template: "/pegasus/employees/api/employees/{id}/"; {name} matches one segment */
+    svc_handler_fn handler;
+    const char *operation_id; /* e.g. "employees_list" */
+    const char *summary, *description;
+    const char *tag;          /* default: the first path segment, as drf-spectacular does */
+    svc_permission_t permission;
+    const svc_model_t *request;  /* body model, validated before the handler runs; NULL: no body */
+    const svc_model_t *response; /* success body model; NULL: no body */
+    int status;                  /* success status; 0 = 200 */
+    bool paginated;              /* response is Paginated<Name>List; adds the `page` parameter */
+    bool response_is_list;       /* response is an array of .response (not paginated) */
+    const svc_param_t *query;    /* extra query parameters */
+    size_t num_query;
+    const int *errors;           /* documented error statuses, 0-terminated; may be NULL */
+} svc_route_t;
+
+struct st_svc_def_t;
+typedef struct st_svc_def_t {
+    const char *name;    /* the role, e.g. "employees" (see proto/roles.h) */
+    const char *version; /* e.g. "1.0.0": the fragment's version */
+    const svc_route_t *routes;
+    size_t num_routes;
+    const char *const *databases; /* named LMDB databases, NULL-terminated */
+    /* Called once after the environment is open and before workers start. Returns 0 or -err. */
+    int (*init)(svc_t *svc);
+    void (*fini)(svc_t *svc);
+} svc_def_t;
+
+/* The shared main: parses argv (--print-fragment, --help), reads the configuration, opens
+ * storage, starts the workers, runs until SIGTERM/SIGINT. Returns the process exit code. */
+int svc_main(const svc_def_t *def, int argc, char **argv);
+
+/* --- the request, inside a handler ---------------------------------------------------------- */
+
+const proto_request_t *svc_request(svc_ctx_t *ctx);
+const proto_principal_t *svc_principal(svc_ctx_t *ctx);
+const svc_route_t *svc_route(svc_ctx_t *ctx);
+svc_t *svc_service(svc_ctx_t *ctx);
+
+/* A path parameter as an unsigned id. A missing or non-numeric value replies 404 and returns -1
+ * (DRF's lookup behaviour), so a handler stays linear: if (svc_path_id(ctx, "id", &id)) return; */
+int svc_path_id(svc_ctx_t *ctx, const char *name, uint64_t *out);
+/* A query parameter, percent-decoded into the request arena; NULL when absent. */
+const char *svc_query(svc_ctx_t *ctx, const char *name);
+
+/* The validated body: a JSON object holding only the declared, writable fields that were
+ * given, with types coerced (an integer given as "42" is an integer here). Borrowed. */
+json_t *svc_input(svc_ctx_t *ctx);
+
+/* Memory that lives until the reply is sent. Never NULL (out of memory aborts the process,
+ * the documented policy: a service is one of several restartable instances). */
+void *svc_alloc(svc_ctx_t *ctx, size_t size);
+
+/* --- replying (exactly once) ----------------------------------------------------------------- */
+
+/* Replies with body serialized as JSON; steals the reference to body. */
+void svc_reply_json(svc_ctx_t *ctx, int status, json_t *body);
+/* Replies with no body (e.g. 204). */
+void svc_reply_empty(svc_ctx_t *ctx, int status);
+/* Replies with the error's status and DRF body (err may be negative). */
+void svc_reply_error(svc_ctx_t *ctx, int err);
+/* Replies 400 {"<field>": ["<message>"]} (field NULL: "non_field_errors"). */
+void svc_reply_field_error(svc_ctx_t *ctx, const char *field, const char *message);
+/* Adds a header to the reply (copied). Call before replying. */
+void svc_reply_header(svc_ctx_t *ctx, const char *name, const char *value);
+
+/* Pagination, DRF PageNumberPagination (page size 100): reads ?page= (a number or "last"),
+ * and on success sets *offset and *limit and returns 0; an invalid page replies 404
+ * {"detail":"Invalid page."} and returns -1. */
+int svc_page_begin(svc_ctx_t *ctx, uint64_t count, uint64_t *offset, uint64_t *limit);
+/* Replies 200 {"count","next","previous","results"} with absolute next/previous links that keep
+ * the other query parameters. Steals results. */
+void svc_page_reply(svc_ctx_t *ctx, uint64_t count, json_t *results);
+
+/* --- storage ---------------------------------------------------------------------------------- */
+
+/* The named database given in def->databases. */
+MDB_dbi svc_dbi(svc_t *svc, const char *name);
+MDB_env *svc_env(svc_t *svc);
+
+/* A read-only transaction for this request, begun on first use and ended after the reply. */
+MDB_txn *svc_read_txn(svc_ctx_t *ctx);
+
+/* A write: fn runs on the service's writer thread inside a nested transaction of a batch; the
+ * batch is committed durably (fsync) before this returns. fn returns 0 to keep its changes or a
+ * negative error to discard them (other requests in the batch are unaffected). Returns fn's
+ * result, or -PROTO_ERR_STORAGE when the commit failed. Blocks the calling worker. */
+typedef int (*svc_write_fn)(MDB_txn *txn, void *arg);
+int svc_write(svc_ctx_t *ctx, svc_write_fn fn, void *arg);
+
+/* Current time as microseconds since the epoch, and its DRF text form
+ * "2024-10-14T21:25:44.123456Z" (out must hold 32 bytes). */
+int64_t svc_now_us(void);
+void svc_format_time(int64_t us, char out[32]);
+
+#endif
