@@ -17,6 +17,18 @@
  *
  * Handlers run on worker threads, one request at a time per thread, and must reply exactly once
  * (svc_reply_*). A handler that returns without replying gets a 500.
+ *
+ * Out of memory: the runtime aborts the process (a service is one of several restartable
+ * instances); no svc_* function returns NULL for lack of memory.
+ *
+ * `--print-fragment` prints, with sorted keys, without opening storage or the bus:
+ *   {"service": name, "version": version,
+ *    "fragment": {"paths": {...}, "components": {"schemas": {...}, "securitySchemes": {...}}}}
+ * Operations carry operationId, tags, parameters, requestBody, responses and security
+ * (PUBLIC: [{}]; USER and STAFF: cookieAuth, jwtAuth; USER_OR_API_KEY: ApiKeyAuth, cookieAuth,
+ * jwtAuth). SVC_PERM_SYSTEM routes are internal and left out.
+ *
+ * In-process use (tests): services/runtime/dispatch.h.
  */
 #ifndef APIBUS_SERVICES_RUNTIME_SERVICE_H
 #define APIBUS_SERVICES_RUNTIME_SERVICE_H
@@ -198,5 +210,27 @@ int svc_write(svc_ctx_t *ctx, svc_write_fn fn, void *arg);
  * "2024-10-14T21:25:44.123456Z" (out must hold 32 bytes). */
 int64_t svc_now_us(void);
 void svc_format_time(int64_t us, char out[32]);
+
+/* --- additions: service state, storage outside a request, ids, logging ----------------------- */
+
+/* A pointer the service keeps for itself (set in init, read in handlers). */
+void svc_set_data(svc_t *svc, void *data);
+void *svc_data(svc_t *svc);
+
+/* svc_write without a request (init, migrations, tests): same semantics, blocks the caller.
+ * Must not be called from inside a write fn (that would wait for itself). */
+int svc_store_write(svc_t *svc, svc_write_fn fn, void *arg);
+
+/* Inside a write fn: the next value of the named monotonic sequence (1, 2, 3, ...), stored in
+ * the runtime's own database in the same transaction, so an id is never handed out twice and
+ * never reused, even after a delete. Returns 0 or -PROTO_ERR_STORAGE. */
+int svc_next_id(svc_t *svc, MDB_txn *txn, const char *sequence, uint64_t *out);
+
+/* Maps an LMDB return code: 0 -> 0, MDB_NOTFOUND -> -PROTO_ERR_NOT_FOUND, anything else
+ * (MDB_MAP_FULL, I/O errors, ...) -> -PROTO_ERR_STORAGE, logged once here. */
+int svc_storage_error(int mdb_rc);
+
+/* One log line on stderr: time, service, level, message. Never pass secrets. */
+void svc_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -1,0 +1,87 @@
+#include "gateway/auth.h"
+
+#include <sodium.h>
+#include <string.h>
+#include <strings.h>
+
+#include "proto/errors.h"
+
+typedef int (*gw_authenticate_fn)(gw_auth_t *auth, const char *cred, size_t len, int64_t now,
+                                  proto_principal_t *out);
+
+typedef struct st_gw_authenticator_t {
+    const char *scheme; /* compared case-insensitively, as DRF and RFC 7235 do */
+    gw_authenticate_fn authenticate;
+} gw_authenticator_t;
+
+static int gw__auth_bearer(gw_auth_t *auth, const char *cred, size_t len, int64_t now, proto_principal_t *out)
+{
+    unsigned char hash[crypto_hash_sha256_BYTES];
+    gw_jwt_claims_t claims;
+    crypto_hash_sha256(hash, (const unsigned char *)cred, len);
+    /* direct-mapped cache of verified tokens: a hit skips HMAC and two JSON parses, and is still
+     * checked against exp because an entry may outlive its token */
+    gw_auth_cache_entry_t *slot = &auth->cache[(hash[0] | (size_t)hash[1] << 8) % GW_AUTH_CACHE_SLOTS];
+    if (memcmp(slot->hash, hash, sizeof hash) == 0 && now <= slot->claims.exp + auth->jwt->leeway_s) {
+        claims = slot->claims;
+        auth->cache_hits++;
+    } else {
+        if (gw_jwt_verify(auth->jwt, cred, len, now, &claims) != 0)
+            return -PROTO_ERR_TOKEN_NOT_VALID;
+        memcpy(slot->hash, hash, sizeof hash);
+        slot->claims = claims;
+    }
+    out->user_id = claims.user_id;
+    out->cred = PROTO_CRED_JWT;
+    out->is_staff = claims.is_staff;
+    out->scope = PROTO_SCOPE_ALL;
+    return 0;
+}
+
+/* No keys service yet: an API key can not be verified, so it is refused (documented). */
+static int gw__auth_api_key(gw_auth_t *auth, const char *cred, size_t len, int64_t now, proto_principal_t *out)
+{
+    return -PROTO_ERR_API_KEY_NOT_VALID;
+}
+
+static const gw_authenticator_t gw__authenticators[] = {
+    {.scheme = "Bearer", .authenticate = gw__auth_bearer},
+    {.scheme = "Api-Key", .authenticate = gw__auth_api_key},
+};
+
+void gw_auth_init(gw_auth_t *auth, const gw_jwt_verifier_t *jwt)
+{
+    memset(auth, 0, sizeof *auth);
+    auth->jwt = jwt;
+}
+
+void gw_auth_authenticate(gw_auth_t *auth, const char *value, size_t len, int64_t now, proto_principal_t *out)
+{
+    memset(out, 0, sizeof *out);
+    if (value == NULL || len == 0)
+        return;
+    size_t sp = 0;
+    while (sp < len && value[sp] != ' ')
+        sp++;
+    const char *cred = value + sp;
+    size_t cred_len = len - sp;
+    while (cred_len > 0 && *cred == ' ')
+        cred++, cred_len--;
+    while (cred_len > 0 && cred[cred_len - 1] == ' ')
+        cred_len--;
+    for (size_t i = 0; i < sizeof gw__authenticators / sizeof gw__authenticators[0]; i++) {
+        const gw_authenticator_t *a = &gw__authenticators[i];
+        if (strlen(a->scheme) != sp || strncasecmp(a->scheme, value, sp) != 0)
+            continue;
+        /* "Bearer" alone or "Bearer a b" is a malformed credential of that scheme: refused */
+        int rc = cred_len == 0 || memchr(cred, ' ', cred_len) != NULL
+                     ? (a->authenticate == gw__auth_bearer ? -PROTO_ERR_TOKEN_NOT_VALID : -PROTO_ERR_API_KEY_NOT_VALID)
+                     : a->authenticate(auth, cred, cred_len, now, out);
+        if (rc != 0) {
+            memset(out, 0, sizeof *out);
+            out->auth_error = -rc;
+        }
+        return;
+    }
+    /* an unknown scheme (e.g. Basic) is not ours: anonymous without a reason, as DRF does */
+}

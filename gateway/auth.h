@@ -1,0 +1,39 @@
+/*
+ * Authentication in the gateway: credentials → principal (ARCHITECTURE §1). Credentials that
+ * fail to verify make the request anonymous with a reason (principal.auth_error); the service
+ * decides between 401 and a public route.
+ *
+ * The Authorization schemes are a table (gateway/auth.c): Bearer (JWT, verified locally) and
+ * Api-Key. Until the keys service exists, every API key is refused with
+ * PROTO_ERR_API_KEY_NOT_VALID; session cookies come with the auth service.
+ */
+#ifndef APIBUS_GATEWAY_AUTH_H
+#define APIBUS_GATEWAY_AUTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gateway/jwt.h"
+#include "proto/principal.h"
+
+#define GW_AUTH_CACHE_SLOTS 1024
+
+typedef struct st_gw_auth_cache_entry_t {
+    unsigned char hash[32]; /* SHA-256 of the token; all zero: empty */
+    gw_jwt_claims_t claims;
+} gw_auth_cache_entry_t;
+
+/* Per event loop: the verifier is shared and read-only, the cache is not. */
+typedef struct st_gw_auth_t {
+    const gw_jwt_verifier_t *jwt;
+    gw_auth_cache_entry_t cache[GW_AUTH_CACHE_SLOTS];
+    uint64_t cache_hits;
+} gw_auth_t;
+
+void gw_auth_init(gw_auth_t *auth, const gw_jwt_verifier_t *jwt);
+
+/* Sets *out from the Authorization header value (NULL or empty: anonymous). Never fails. */
+void gw_auth_authenticate(gw_auth_t *auth, const char *authorization, size_t len, int64_t now,
+                          proto_principal_t *out);
+
+#endif

@@ -1,0 +1,130 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "services/runtime/internal.h"
+
+/* DRF's PageNumberPagination over Django's Paginator: 100 per page, ?page=N or ?page=last,
+ * an empty list still has page 1, anything else is 404 {"detail":"Invalid page."}. */
+
+static int svc__page_number(const char *s, uint64_t num_pages, uint64_t *page)
+{
+    if (s == NULL) {
+        *page = 1;
+        return 0;
+    }
+    if (strcmp(s, "last") == 0) {
+        *page = num_pages;
+        return 0;
+    }
+    /* Python's int(): surrounding whitespace and a sign are fine, nothing else is */
+    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\f' || *s == '\v')
+        s++;
+    bool neg = false;
+    if (*s == '+' || *s == '-')
+        neg = *s++ == '-';
+    if (*s < '0' || *s > '9')
+        return -1;
+    uint64_t v = 0;
+    for (; *s >= '0' && *s <= '9'; s++)
+        v = v > UINT64_MAX / 10 - 1 ? UINT64_MAX / 10 : v * 10 + (uint64_t)(*s - '0');
+    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\f' || *s == '\v')
+        s++;
+    if (*s != '\0' || neg || v < 1 || v > num_pages)
+        return -1;
+    *page = v;
+    return 0;
+}
+
+int svc_page_begin(svc_ctx_t *ctx, uint64_t count, uint64_t *offset, uint64_t *limit)
+{
+    uint64_t num_pages = count == 0 ? 1 : (count + SVC__PAGE_SIZE - 1) / SVC__PAGE_SIZE, page;
+    if (svc__page_number(svc_query(ctx, "page"), num_pages, &page) != 0) {
+        svc_reply_error(ctx, -PROTO_ERR_INVALID_PAGE);
+        return -1;
+    }
+    ctx->page = page;
+    ctx->num_pages = num_pages;
+    *offset = (page - 1) * SVC__PAGE_SIZE;
+    *limit = count - *offset < SVC__PAGE_SIZE ? count - *offset : SVC__PAGE_SIZE;
+    return 0;
+}
+
+typedef struct st_svc__qitem_t {
+    svc__pair_t *pair;
+    size_t order;
+} svc__qitem_t;
+
+static int svc__qitem_cmp(const void *a, const void *b)
+{
+    const svc__qitem_t *x = a, *y = b;
+    size_t n = x->pair->key_len < y->pair->key_len ? x->pair->key_len : y->pair->key_len;
+    int c = memcmp(x->pair->key, y->pair->key, n);
+    if (c == 0 && x->pair->key_len != y->pair->key_len)
+        c = x->pair->key_len < y->pair->key_len ? -1 : 1;
+    if (c == 0)
+        c = x->order < y->order ? -1 : x->order > y->order;
+    return c;
+}
+
+/* DRF's replace_query_param / remove_query_param: the query is re-encoded with its keys
+ * sorted (urlencode(sorted(...), doseq=True)), every value of other keys kept in order. */
+char *svc__page_link(const proto_request_t *req, uint64_t page)
+{
+    svc__pair_t *pairs;
+    size_t num;
+    svc__form_parse(req->query.ptr, req->query.len, &pairs, &num);
+    svc__qitem_t *items = calloc(num + 1, sizeof *items);
+    if (items == NULL)
+        svc__oom();
+    size_t n = 0;
+    for (size_t i = 0; i < num; i++)
+        if (!(pairs[i].key_len == 4 && memcmp(pairs[i].key, "page", 4) == 0))
+            items[n] = (svc__qitem_t){&pairs[i], i}, n++;
+    char number[24];
+    svc__pair_t page_pair = {.key = "page", .key_len = 4, .value = number};
+    if (page != 1) {
+        page_pair.value_len = (size_t)snprintf(number, sizeof number, "%llu", (unsigned long long)page);
+        items[n++] = (svc__qitem_t){&page_pair, num};
+    }
+    qsort(items, n, sizeof *items, svc__qitem_cmp);
+    svc__str_t url = {0};
+    svc__str_append(&url, req->base_url.ptr, req->base_url.len);
+    svc__str_append(&url, req->path.ptr, req->path.len);
+    for (size_t i = 0; i < n; i++) {
+        svc__str_append(&url, i == 0 ? "?" : "&", 1);
+        svc__str_append_quoted(&url, items[i].pair->key, items[i].pair->key_len);
+        svc__str_append(&url, "=", 1);
+        svc__str_append_quoted(&url, items[i].pair->value, items[i].pair->value_len);
+    }
+    free(items);
+    svc__form_free(pairs, num);
+    return url.data;
+}
+
+static json_t *svc__link_json(const proto_request_t *req, uint64_t page)
+{
+    char *link = svc__page_link(req, page);
+    json_t *j = json_string(link);
+    free(link);
+    /* a link built from a query that is not UTF-8 cannot be sent as JSON text */
+    return j != NULL ? j : json_null();
+}
+
+void svc_page_reply(svc_ctx_t *ctx, uint64_t count, json_t *results)
+{
+    if (ctx->page == 0) {
+        svc_log("error", "svc_page_reply without svc_page_begin");
+        json_decref(results);
+        svc_reply_error(ctx, -PROTO_ERR_INTERNAL);
+        return;
+    }
+    json_t *body = json_object();
+    if (body == NULL)
+        svc__oom();
+    json_object_set_new(body, "count", json_integer((json_int_t)count));
+    json_object_set_new(body, "next", ctx->page < ctx->num_pages ? svc__link_json(ctx->req, ctx->page + 1) : json_null());
+    json_object_set_new(body, "previous", ctx->page > 1 ? svc__link_json(ctx->req, ctx->page - 1) : json_null());
+    json_object_set_new(body, "results", results != NULL ? results : json_array());
+    svc_reply_json(ctx, 200, body);
+}

@@ -1,0 +1,123 @@
+/* services/runtime/fragment.c: the OpenAPI fragment of the test table. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "services/runtime/internal.h"
+#include "tests/unit/services/runtime/support.h"
+
+static json_t *at(json_t *root, const char *path)
+{
+    /* a '/'-separated path of object keys; "~1" stands for '/' as in JSON pointers */
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", path);
+    json_t *j = root;
+    for (char *save = NULL, *tok = strtok_r(buf, "/", &save); tok != NULL && j != NULL; tok = strtok_r(NULL, "/", &save)) {
+        char key[256];
+        size_t n = 0;
+        for (const char *p = tok; *p != '\0' && n + 1 < sizeof key; p++) {
+            if (p[0] == '~' && p[1] == '1') {
+                key[n++] = '/';
+                p++;
+            } else {
+                key[n++] = *p;
+            }
+        }
+        key[n] = '\0';
+        j = json_is_array(j) ? json_array_get(j, (size_t)atoi(key)) : json_object_get(j, key);
+    }
+    cr_assert_not_null(j, "missing %s", path);
+    return j;
+}
+
+static void expect_json(json_t *got, const char *want_text)
+{
+    json_t *want = json_loads(want_text, 0, NULL);
+    cr_assert_not_null(want, "bad expectation");
+    char *text = json_dumps(got, JSON_SORT_KEYS);
+    cr_expect(json_equal(got, want), "got %s", text);
+    free(text);
+    json_decref(want);
+}
+
+#define THINGS "paths/~1api~1things~1"
+#define THING "paths/~1api~1things~1{id}~1"
+
+Test(fragment, shape)
+{
+    json_t *f = svc__fragment(&t_def);
+    cr_assert_str_eq(json_string_value(at(f, "service")), "things");
+    cr_assert_str_eq(json_string_value(at(f, "version")), "1.2.3");
+    cr_assert_null(json_object_get(at(f, "fragment/paths"), "/api/system/"), "system routes stay private");
+    expect_json(at(f, "fragment/components/securitySchemes"),
+                "{\"ApiKeyAuth\":{\"type\":\"apiKey\",\"in\":\"header\",\"name\":\"Authorization\","
+                "\"description\":\"API key, sent as `Api-Key <key>`\"},"
+                "\"jwtAuth\":{\"type\":\"http\",\"scheme\":\"bearer\",\"bearerFormat\":\"JWT\"},"
+                "\"cookieAuth\":{\"type\":\"apiKey\",\"in\":\"cookie\",\"name\":\"sessionid\"}}");
+    json_decref(f);
+}
+
+Test(fragment, operations)
+{
+    json_t *f = svc__fragment(&t_def);
+    cr_assert_str_eq(json_string_value(at(f, "fragment/" THINGS "/get/operationId")), "things_list");
+    expect_json(at(f, "fragment/" THINGS "/get/tags"), "[\"api\"]");
+    expect_json(at(f, "fragment/paths/~1api~1public~1/get/tags"), "[\"open\"]");
+    expect_json(at(f, "fragment/" THINGS "/get/parameters"),
+                "[{\"name\":\"page\",\"required\":false,\"in\":\"query\","
+                "\"description\":\"A page number within the paginated result set.\",\"schema\":{\"type\":\"integer\"}}]");
+    expect_json(at(f, "fragment/" THINGS "/get/security"), "[{\"ApiKeyAuth\":[]},{\"cookieAuth\":[]},{\"jwtAuth\":[]}]");
+    expect_json(at(f, "fragment/paths/~1api~1user-only~1/get/security"), "[{\"cookieAuth\":[]},{\"jwtAuth\":[]}]");
+    expect_json(at(f, "fragment/paths/~1api~1public~1/get/security"), "[{}]");
+    expect_json(at(f, "fragment/" THINGS "/get/responses"),
+                "{\"200\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/PaginatedThingList\"}}},"
+                "\"description\":\"\"}}");
+    expect_json(at(f, "fragment/" THINGS "/post/requestBody"),
+                "{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/Thing\"}},"
+                "\"application/x-www-form-urlencoded\":{\"schema\":{\"$ref\":\"#/components/schemas/Thing\"}},"
+                "\"multipart/form-data\":{\"schema\":{\"$ref\":\"#/components/schemas/Thing\"}}},\"required\":true}");
+    cr_assert_str_eq(json_string_value(at(f, "fragment/" THINGS "/post/responses/404/description")), "Not Found");
+    cr_assert_not_null(at(f, "fragment/" THINGS "/post/responses/201/content"));
+    cr_assert_null(json_object_get(at(f, "fragment/" THING "/patch/requestBody"), "required"));
+    cr_assert_str_eq(json_string_value(at(f, "fragment/" THING "/patch/requestBody/content/application~1json/schema/$ref")),
+                     "#/components/schemas/PatchedThing");
+    expect_json(at(f, "fragment/" THING "/delete/parameters"),
+                "[{\"name\":\"id\",\"in\":\"path\",\"required\":true,\"schema\":{\"type\":\"integer\"}}]");
+    expect_json(at(f, "fragment/" THING "/delete/responses"), "{\"204\":{\"description\":\"No response body\"}}");
+    json_decref(f);
+}
+
+Test(fragment, components)
+{
+    json_t *f = svc__fragment(&t_def);
+    json_t *thing = at(f, "fragment/components/schemas/Thing");
+    expect_json(at(thing, "required"), "[\"id\",\"name\",\"color\",\"created_at\"]");
+    expect_json(at(thing, "properties/id"), "{\"type\":\"integer\",\"readOnly\":true}");
+    expect_json(at(thing, "properties/name"), "{\"type\":\"string\",\"maxLength\":100}");
+    expect_json(at(thing, "properties/salary"), "{\"type\":\"integer\",\"minimum\":0,\"maximum\":2147483647}");
+    expect_json(at(thing, "properties/color"), "{\"$ref\":\"#/components/schemas/ColorEnum\"}");
+    expect_json(at(thing, "properties/email"), "{\"type\":\"string\",\"format\":\"email\",\"nullable\":true}");
+    expect_json(at(thing, "properties/created_at"), "{\"type\":\"string\",\"format\":\"date-time\",\"readOnly\":true}");
+    expect_json(at(f, "fragment/components/schemas/ColorEnum"),
+                "{\"enum\":[\"red\",\"green\"],\"type\":\"string\",\"description\":\"* `red` - Red\\n* `green` - Green\"}");
+    cr_assert_null(json_object_get(at(f, "fragment/components/schemas/PatchedThing"), "required"));
+    expect_json(at(f, "fragment/components/schemas/PaginatedThingList"),
+                "{\"type\":\"object\",\"required\":[\"count\",\"results\"],\"properties\":{"
+                "\"count\":{\"type\":\"integer\",\"example\":123},"
+                "\"next\":{\"type\":\"string\",\"nullable\":true,\"format\":\"uri\",\"example\":\"http://api.example.org/accounts/?page=4\"},"
+                "\"previous\":{\"type\":\"string\",\"nullable\":true,\"format\":\"uri\",\"example\":\"http://api.example.org/accounts/?page=2\"},"
+                "\"results\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/Thing\"}}}}");
+    json_decref(f);
+}
+
+Test(fragment, deterministic)
+{
+    json_t *a = svc__fragment(&t_def), *b = svc__fragment(&t_def);
+    char *ta = json_dumps(a, JSON_SORT_KEYS), *tb = json_dumps(b, JSON_SORT_KEYS);
+    cr_assert_str_eq(ta, tb);
+    free(ta);
+    free(tb);
+    json_decref(a);
+    json_decref(b);
+}
