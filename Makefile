@@ -18,14 +18,14 @@ deps:
 	@tools/install-deps build run test
 
 build: deps
-	cmake -S . -B $(RELEASE_DIR) -DCMAKE_BUILD_TYPE=Release -DAPIBUS_TESTS=OFF >/dev/null
+	cmake -S . -B $(RELEASE_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAPIBUS_TESTS=OFF >/dev/null
 	cmake --build $(RELEASE_DIR) -j $(JOBS)
 
 run: build
 	APIBUS_BIN_DIR=$(RELEASE_DIR) deploy/run-local
 
 $(TEST_DIR)/CMakeCache.txt:
-	cmake -S . -B $(TEST_DIR) -DCMAKE_BUILD_TYPE=Debug -DAPIBUS_SANITIZE=ON >/dev/null
+	cmake -S . -B $(TEST_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAPIBUS_SANITIZE=ON >/dev/null
 
 test-build: deps $(TEST_DIR)/CMakeCache.txt
 	cmake -S . -B $(TEST_DIR) >/dev/null

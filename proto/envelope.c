@@ -158,7 +158,7 @@ static int proto__read_u32(proto_mp_t *mp, uint32_t *out)
 
 static int proto__read_principal(proto_mp_t *mp, proto_principal_t *pr)
 {
-    uint32_t n, v;
+    uint32_t n, v = 0;
     int rc = proto_mp_read_map(mp, &n);
     for (uint32_t i = 0; rc == 0 && i < n; i++) {
         proto_str_t key, kp;
@@ -197,7 +197,7 @@ static int proto__read_principal(proto_mp_t *mp, proto_principal_t *pr)
 static int proto__read_field(proto_mp_t *mp, proto_str_t key, proto_msg_t *m, unsigned *seen)
 {
     proto_request_t *r = &m->req;
-    uint32_t v;
+    uint32_t v = 0;
     int rc;
 #define IS(k) PROTO_STR_EQ(key, k)
     if (IS("v")) {

@@ -17,7 +17,7 @@ static void svc__set(json_t *obj, const char *key, json_t *value)
 
 static json_t *svc__ref(const char *name)
 {
-    char ref[256];
+    char ref[sizeof "#/components/schemas/" + 256]; /* names come from 256-byte buffers */
     snprintf(ref, sizeof ref, "#/components/schemas/%s", name);
     return json_pack("{s:s}", "$ref", ref);
 }
