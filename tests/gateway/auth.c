@@ -23,7 +23,7 @@ TestSuite(auth, .init = setup, .fini = gw_test_fini, .timeout = GW_TEST_TIMEOUT)
 
 static int get_with(const char *authorization, ts_http_res_t *res)
 {
-    char header[4096];
+    char header[4096 + 32];
     snprintf(header, sizeof header, "Authorization: %s", authorization);
     const char *h[] = {header, NULL};
     request(res, "GET", EMPLOYEES, h, NULL);
