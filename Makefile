@@ -1,7 +1,7 @@
 # The front door. `make run` and `make test` install what is missing, build, and do their job.
 #   make run         build optimised and run the whole suite on http://localhost:8000
 #   make test        build with ASan+UBSan and run every test tier
-#   make test-unit   one tier (also: test-service, test-gateway)
+#   make test-unit   one tier (also: test-service, test-gateway, test-e2e, test-schema, test-browser)
 #   make fuzz        run the envelope decoder under libFuzzer (FUZZ_SECONDS, default 60)
 #   make build       the optimised build only (build/release)
 JOBS        ?= $(shell nproc)
@@ -10,12 +10,13 @@ TEST_DIR    ?= build/test
 FUZZ_DIR    ?= build/fuzz
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build run test test-build test-unit test-service test-gateway fuzz clean
+.PHONY: all deps build run test test-build test-unit test-service test-gateway test-e2e test-schema test-browser fuzz clean
 
 all: build
 
 deps:
 	@tools/install-deps build run test
+	@tools/npm-deps
 
 build: deps
 	cmake -S . -B $(RELEASE_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAPIBUS_TESTS=OFF >/dev/null
@@ -39,7 +40,7 @@ test: test-build
 	cd $(TEST_DIR) && ctest --output-on-failure --timeout 300
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=20
 
-test-unit test-service test-gateway: test-build
+test-unit test-service test-gateway test-e2e test-schema test-browser: test-build
 	cd $(TEST_DIR) && ctest --output-on-failure -L $(patsubst test-%,%,$@)
 
 fuzz: deps

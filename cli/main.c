@@ -1,21 +1,43 @@
 /*
- * The `apibus` command. This first version has the commands that need no running service:
+ * The `apibus` command: a table of subcommands.
  *   apibus token --user-id N [--staff] [--lifetime SECONDS]
- *       prints an access token signed with the suite's JWT secret (APIBUS_JWT_SECRET, or the
- *       file $APIBUS_DATA_DIR/jwt-secret written by `make run`), for operators and scripts
- *       that need to call the API before accounts exist. Whoever can read the secret can
- *       already impersonate anyone, so this grants nothing new.
+ *       prints an access token signed with the suite's current JWT secret (APIBUS_JWT_SECRET, or
+ *       the keyring $APIBUS_DATA_DIR/jwt-secret), for operators and scripts. Whoever can read
+ *       the secret can already impersonate anyone, so this grants nothing new. Needs no
+ *       running service.
+ *   apibus user ... / apibus jwt rotate
+ *       operator commands sent to the running suite through the gateway's internal endpoint
+ *       (cli/admin.c).
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/admin.h"
+#include "cli/schema.h"
 #include "cli/token.h"
+
+typedef struct st_cli_command_t {
+    const char *name;
+    int (*main)(int argc, char **argv);
+    const char *usage;
+} cli_command_t;
+
+static int cli__token(int argc, char **argv);
+
+static const cli_command_t cli__commands[] = {
+    {"token", cli__token, "token --user-id N [--staff] [--lifetime SECONDS]"},
+    {"user", cli_user_main, "user create --email E [--staff] | list | set-password E | deactivate E"},
+    {"jwt", cli_jwt_main, "jwt rotate"},
+    {"schema", cli_schema_main,
+     "schema [--file PATH] [--format openapi|openapi-json] [--validate] [--fail-on-warn] [--bin-dir DIR]"},
+};
 
 static int cli__usage(FILE *out)
 {
-    fputs("usage: apibus token --user-id N [--staff] [--lifetime SECONDS]\n", out);
+    for (size_t i = 0; i < sizeof cli__commands / sizeof cli__commands[0]; i++)
+        fprintf(out, "%s apibus %s\n", i == 0 ? "usage:" : "      ", cli__commands[i].usage);
     return out == stdout ? 0 : 2;
 }
 
@@ -59,10 +81,11 @@ int main(int argc, char **argv)
 {
     if (argc < 2)
         return cli__usage(stderr);
-    if (strcmp(argv[1], "token") == 0)
-        return cli__token(argc - 1, argv + 1);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0)
         return cli__usage(stdout);
+    for (size_t i = 0; i < sizeof cli__commands / sizeof cli__commands[0]; i++)
+        if (strcmp(argv[1], cli__commands[i].name) == 0)
+            return cli__commands[i].main(argc - 1, argv + 1);
     fprintf(stderr, "apibus: unknown command '%s'\n", argv[1]);
     return cli__usage(stderr);
 }

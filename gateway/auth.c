@@ -31,6 +31,9 @@ static int gw__auth_bearer(gw_auth_t *auth, const char *cred, size_t len, int64_
         memcpy(slot->hash, hash, sizeof hash);
         slot->claims = claims;
     }
+    /* after the cache: a cached token is voided the moment its user's time moves */
+    if (auth->revocations != NULL && gw_revocations_void(auth->revocations, claims.user_id, claims.auth_us))
+        return -PROTO_ERR_TOKEN_NOT_VALID;
     out->user_id = claims.user_id;
     out->cred = PROTO_CRED_JWT;
     out->is_staff = claims.is_staff;

@@ -5,7 +5,9 @@
  *
  * The Authorization schemes are a table (gateway/auth.c): Bearer (JWT, verified locally) and
  * Api-Key. Until the keys service exists, every API key is refused with
- * PROTO_ERR_API_KEY_NOT_VALID; session cookies come with the auth service.
+ * PROTO_ERR_API_KEY_NOT_VALID. A token is also refused when its user's "valid after" time
+ * (password change, deactivation; gateway/events.h) is later than its auth_us. Session cookies
+ * are the next step when no Authorization credentials came (gateway/session.h, proxy.c).
  */
 #ifndef APIBUS_GATEWAY_AUTH_H
 #define APIBUS_GATEWAY_AUTH_H
@@ -14,6 +16,7 @@
 #include <stdint.h>
 
 #include "gateway/jwt.h"
+#include "gateway/revocations.h"
 #include "proto/principal.h"
 
 #define GW_AUTH_CACHE_SLOTS 1024
@@ -26,6 +29,7 @@ typedef struct st_gw_auth_cache_entry_t {
 /* Per event loop: the verifier is shared and read-only, the cache is not. */
 typedef struct st_gw_auth_t {
     const gw_jwt_verifier_t *jwt;
+    const gw_revocations_t *revocations; /* NULL: none known (unit tests) */
     gw_auth_cache_entry_t cache[GW_AUTH_CACHE_SLOTS];
     uint64_t cache_hits;
 } gw_auth_t;

@@ -92,7 +92,9 @@ static int gw__str(const char *name, const char *fallback, char *out, size_t cap
     return 0;
 }
 
-/* Reads a secret file; trailing whitespace (the newline an editor adds) is not part of it. */
+/* Reads the current secret of a keyring file (proto/keyring.h): its first line; trailing
+ * whitespace (the newline an editor adds) is not part of it. The whole keyring is loaded by
+ * gw_jwt_init_keyring. */
 static int gw__read_secret_file(const char *path, char *out, size_t *len, char *err, size_t cap)
 {
     FILE *f = fopen(path, "rb");
@@ -103,6 +105,9 @@ static int gw__read_secret_file(const char *path, char *out, size_t *len, char *
                         path, GW_SECRET_MIN, path);
     size_t n = fread(out, 1, GW_SECRET_MAX + 1, f);
     fclose(f);
+    const char *eol = memchr(out, '\n', n);
+    if (eol != NULL)
+        n = (size_t)(eol - out);
     if (n > GW_SECRET_MAX)
         return gw__fail(err, cap, "%s: the JWT secret is longer than %d bytes", path, GW_SECRET_MAX);
     while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r' || out[n - 1] == ' ' || out[n - 1] == '\t'))
@@ -192,7 +197,13 @@ int gw_config_load(gw_config_t *cfg, char *err, size_t cap)
     if (gw__uint("APIBUS_JWT_LEEWAY_S", 30, 0, 3600, &v, err, cap) != 0)
         return -1;
     cfg->jwt_leeway_s = (uint32_t)v;
-    if (gw__roles(gw__env("APIBUS_REQUIRED_ROLES", "employees"), cfg->required_roles, err, cap) != 0)
+    if (gw__uint("APIBUS_EVENTS_RESYNC_MS", 500, 50, 3600000, &v, err, cap) != 0)
+        return -1;
+    cfg->events_resync_ms = (uint32_t)v;
+    if (gw__uint("APIBUS_SESSION_CACHE_MS", 2000, 0, 600000, &v, err, cap) != 0)
+        return -1;
+    cfg->session_cache_ms = (uint32_t)v;
+    if (gw__roles(gw__env("APIBUS_REQUIRED_ROLES", "auth,employees"), cfg->required_roles, err, cap) != 0)
         return -1;
 
     const char *secret = getenv("APIBUS_JWT_SECRET");
@@ -200,10 +211,10 @@ int gw_config_load(gw_config_t *cfg, char *err, size_t cap)
         if (gw__secret("APIBUS_JWT_SECRET", secret, cfg->jwt_secret, &cfg->jwt_secret_len, err, cap) != 0)
             return -1;
     } else {
-        char path[600];
-        snprintf(path, sizeof path, "%s/jwt-secret", cfg->data_dir);
-        if (gw__read_secret_file(path, cfg->jwt_secret, &cfg->jwt_secret_len, err, cap) != 0)
+        snprintf(cfg->jwt_keyring_path, sizeof cfg->jwt_keyring_path, "%s/jwt-secret", cfg->data_dir);
+        if (gw__read_secret_file(cfg->jwt_keyring_path, cfg->jwt_secret, &cfg->jwt_secret_len, err, cap) != 0)
             return -1;
+        cfg->jwt_from_file = true;
     }
     const char *previous = getenv("APIBUS_JWT_PREVIOUS_SECRET");
     if (previous != NULL && *previous != '\0' &&

@@ -11,7 +11,11 @@ static void gw__readyz(gw_loop_t *loop, h2o_req_t *req)
     size_t n = (size_t)snprintf(body, sizeof body, "{\"status\":\"unavailable\",\"missing\":[");
     size_t missing = 0;
     for (size_t i = 0; i < proto_num_roles; i++) {
-        if (!loop->server->config.required_roles[i] || gw_board_live_workers(loop->boards[i]) != 0)
+        /* a publisher of events counts once this gateway has caught up with it: before that it
+         * could still accept tokens the publisher has voided */
+        if (!loop->server->config.required_roles[i] ||
+            (gw_board_live_workers(loop->boards[i]) != 0 &&
+             (!proto_roles[i].events || loop->events.publishers[i].seq.synced)))
             continue;
         if (n < sizeof body)
             n += (size_t)snprintf(body + n, sizeof body - n, "%s\"%s\"", missing != 0 ? "," : "", proto_roles[i].name);

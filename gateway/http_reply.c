@@ -66,7 +66,7 @@ static int gw__header_dropped(proto_str_t name)
 {
     static const char *const dropped[] = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
                                           "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
-                                          "content-length", "date", "server", "x-request-id", "vary"};
+                                          "content-length", "date", "server", "x-request-id"};
     for (size_t i = 0; i < sizeof dropped / sizeof dropped[0]; i++)
         if (proto_str_eq(name, dropped[i], strlen(dropped[i])))
             return 1;

@@ -4,6 +4,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+#include <sodium.h>
+
+#include "gateway/call.h"
 #include "gateway/http_reply.h"
 #include "proto/errors.h"
 
@@ -12,15 +16,22 @@
  * RESULT never touches a dead request. The board refers to it only through the job id. */
 typedef struct st_gw_pending_t {
     h2o_req_t *req;
+    gw_loop_t *loop;
     gw_board_t *board;
     uint64_t job_id; /* 0 once the board has answered */
+    bool idempotent;
+    gw_call_t *check; /* the session check with auth, while it runs */
+    bool has_session; /* a well-formed sessionid cookie came */
+    bool stale_cookie; /* it is not (or no longer) a session: clear it in the reply */
+    h2o_iovec_t session_id;
+    unsigned char session_hash[PROTO_SESSION_HASH_LEN];
     proto_msg_t msg; /* the JOB, pointing into req and its pool; job id and budget set per attempt */
 } gw_pending_t;
 
 /* Request headers a service may need (ARCHITECTURE §3). Authorization is not passed on: the
  * gateway turns it into the principal. Cookie and X-CSRFToken are for session auth. */
 static const char *const gw__passed_headers[] = {"content-type", "accept", "idempotency-key", "origin", "referer",
-                                                 "cookie", "x-csrftoken", "accept-language", "user-agent"};
+                                                 "cookie", "x-csrftoken", "accept-language", "user-agent", "if-none-match"};
 
 static int gw__encode(void *owner, uint64_t job_id, uint32_t budget_ms, proto_buf_t *out)
 {
@@ -30,14 +41,42 @@ static int gw__encode(void *owner, uint64_t job_id, uint32_t budget_ms, proto_bu
     return proto_encode(&p->msg, out);
 }
 
+/* Whether the reply sets (or deletes) the session cookie itself. */
+static bool gw__reply_sets_session(const proto_reply_t *reply)
+{
+    static const char name[] = PROTO_SESSION_COOKIE "=";
+    for (size_t i = 0; i < reply->num_headers; i++) {
+        proto_str_t v = reply->headers[i].value;
+        if (!PROTO_STR_EQ(reply->headers[i].name, "set-cookie") || v.len < sizeof name - 1 ||
+            memcmp(v.ptr, name, sizeof name - 1) != 0)
+            continue;
+        return true;
+    }
+    return false;
+}
+
 static void gw__done(void *owner, int err, const proto_reply_t *reply)
 {
     gw_pending_t *p = owner;
+    h2o_req_t *req = p->req;
     p->job_id = 0;
-    if (err != 0)
-        gw_reply_error(p->req, err);
-    else
-        gw_reply_from_service(p->req, reply);
+    if (err != 0) {
+        gw_reply_error(req, err);
+        return;
+    }
+    bool sets = gw__reply_sets_session(reply);
+    /* a logout through this gateway: forget the session here at once, not at the event */
+    if (p->has_session && sets)
+        gw_sessions_drop(&p->loop->sessions, p->session_hash);
+    if (p->stale_cookie && !sets) {
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_SET_COOKIE, NULL,
+                       H2O_STRLIT(PROTO_SESSION_COOKIE "=; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/; "
+                                                       "HttpOnly; SameSite=Lax"));
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_SET_COOKIE, NULL,
+                       H2O_STRLIT(PROTO_CSRF_COOKIE "=; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/; "
+                                                    "SameSite=Lax"));
+    }
+    gw_reply_from_service(req, reply);
 }
 
 static const gw_job_callbacks_t gw__job_callbacks = {.encode = gw__encode, .done = gw__done};
@@ -48,6 +87,8 @@ static void gw__pending_dispose(void *data)
     if (p->job_id != 0)
         gw_board_cancel(p->board, p->job_id);
     p->job_id = 0;
+    gw_call_cancel(p->check);
+    p->check = NULL;
 }
 
 static proto_str_t gw__str(h2o_iovec_t v)
@@ -101,6 +142,118 @@ static bool gw__idempotent(h2o_iovec_t method)
     return false;
 }
 
+static void gw__submit(gw_pending_t *p)
+{
+    int rc = gw_board_submit(p->board, &gw__job_callbacks, p, p->idempotent, &p->job_id);
+    if (rc != 0) {
+        p->job_id = 0;
+        gw_reply_error(p->req, rc);
+    }
+}
+
+/* Finds a sessionid cookie in any Cookie header. A malformed one is stale (cleared in the
+ * reply); a well-formed one is hashed for the cache and for auth. */
+static bool gw__session_cookie(gw_pending_t *p)
+{
+    h2o_req_t *req = p->req;
+    for (ssize_t i = -1; (i = h2o_find_header(&req->headers, H2O_TOKEN_COOKIE, i)) != -1;) {
+        h2o_iovec_t c = req->headers.entries[i].value;
+        const char *v;
+        size_t vl;
+        if (!proto_cookie_get(c.base, c.len, PROTO_SESSION_COOKIE, &v, &vl))
+            continue;
+        if (!proto_session_id_sane(v, vl)) {
+            p->stale_cookie = true;
+            return false;
+        }
+        p->has_session = true;
+        p->session_id = h2o_iovec_init(v, vl);
+        proto_session_hash(v, vl, p->session_hash);
+        return true;
+    }
+    return false;
+}
+
+/* The request as the session's user, if the session holds and the CSRF rules are met. */
+static void gw__session_apply(gw_pending_t *p, const gw_session_entry_t *e)
+{
+    h2o_req_t *req = p->req;
+    proto_request_t *rq = &p->msg.req;
+    if (!e->valid || e->expires_us <= (int64_t)time(NULL) * 1000000 ||
+        gw_revocations_void(&p->loop->events.revocations, e->user_id, e->created_us)) {
+        /* public routes must not fail because of it: the request goes on as anonymous */
+        p->stale_cookie = true;
+        return;
+    }
+    h2o_iovec_t csrf = gw__header(req, H2O_STRLIT("x-csrftoken"));
+    h2o_iovec_t origin = gw__header(req, H2O_STRLIT("origin"));
+    h2o_iovec_t referer = gw__header(req, H2O_STRLIT("referer"));
+    int rc = gw_session_csrf_check(req->method.base, req->method.len, p->session_id.base, p->session_id.len, csrf.base,
+                                   csrf.len, origin.base, origin.len, referer.base, referer.len, rq->base_url.ptr,
+                                   rq->base_url.len, &p->loop->server->cors);
+    if (rc != 0) {
+        rq->principal.auth_error = -rc;
+        return;
+    }
+    rq->principal.user_id = e->user_id;
+    rq->principal.cred = PROTO_CRED_SESSION;
+    rq->principal.is_staff = e->is_staff;
+    rq->principal.scope = PROTO_SCOPE_ALL;
+}
+
+static void gw__on_session_checked(void *arg, int err, const proto_reply_t *reply)
+{
+    gw_pending_t *p = arg;
+    p->check = NULL;
+    gw_session_entry_t e;
+    memset(&e, 0, sizeof e);
+    memcpy(e.hash, p->session_hash, sizeof e.hash);
+    e.fetched_ms = gw_now_ms();
+    json_t *j = err == 0 && reply->status == 200 ? json_loadb(reply->body.ptr, reply->body.len, 0, NULL) : NULL;
+    json_t *uid = json_object_get(j, "user_id"), *created = json_object_get(j, "created_us");
+    json_t *expires = json_object_get(j, "expires_us");
+    if (json_is_integer(uid) && json_integer_value(uid) > 0 && json_is_integer(created) && json_is_integer(expires)) {
+        e.valid = true;
+        e.user_id = (uint64_t)json_integer_value(uid);
+        e.is_staff = json_is_true(json_object_get(j, "is_staff"));
+        e.created_us = json_integer_value(created);
+        e.expires_us = json_integer_value(expires);
+    }
+    json_decref(j);
+    if (e.valid || (err == 0 && reply->status == 404)) {
+        gw_sessions_store(&p->loop->sessions, &e);
+        gw__session_apply(p, &e);
+    } else {
+        /* auth could not say: no verdict to cache, and no reason to clear the cookie */
+        p->msg.req.principal.auth_error = PROTO_ERR_SESSION_NOT_VALID;
+    }
+    gw__submit(p);
+}
+
+static int gw__session(gw_pending_t *p)
+{
+    const gw_session_entry_t *e = gw_sessions_lookup(&p->loop->sessions, p->session_hash, gw_now_ms());
+    if (e != NULL) {
+        gw__session_apply(p, e);
+        gw__submit(p);
+        return 0;
+    }
+    static const proto_role_t *auth_role;
+    if (auth_role == NULL)
+        auth_role = proto_role_by_name("auth");
+    char body[PROTO_SESSION_HASH_HEX + 32], hex[PROTO_SESSION_HASH_HEX + 1];
+    int err = 0;
+    sodium_bin2hex(hex, sizeof hex, p->session_hash, sizeof p->session_hash);
+    snprintf(body, sizeof body, "{\"session_hash\":\"%s\"}", hex);
+    p->check = gw_call_start(p->loop->boards[auth_role - proto_roles], "POST", "/_internal/auth/sessions/check/", NULL,
+                             body, gw__on_session_checked, p, &err);
+    if (p->check == NULL) {
+        p->msg.req.principal.auth_error = PROTO_ERR_SESSION_NOT_VALID;
+        gw__submit(p);
+    }
+    return 0;
+}
+
 int gw_proxy_handle(gw_loop_t *loop, gw_board_t *board, h2o_req_t *req)
 {
     gw_server_t *server = loop->server;
@@ -141,11 +294,11 @@ int gw_proxy_handle(gw_loop_t *loop, gw_board_t *board, h2o_req_t *req)
 
     h2o_iovec_t authorization = gw__header(req, H2O_STRLIT("authorization"));
     gw_auth_authenticate(&loop->auth, authorization.base, authorization.len, (int64_t)time(NULL), &rq->principal);
-
-    int rc = gw_board_submit(board, &gw__job_callbacks, p, gw__idempotent(req->method), &p->job_id);
-    if (rc != 0) {
-        p->job_id = 0;
-        gw_reply_error(req, rc);
-    }
+    p->loop = loop;
+    p->idempotent = gw__idempotent(req->method);
+    /* a session counts only when no Authorization credentials came: those were tried first */
+    if (rq->principal.cred == PROTO_CRED_NONE && rq->principal.auth_error == 0 && gw__session_cookie(p))
+        return gw__session(p);
+    gw__submit(p);
     return 0;
 }

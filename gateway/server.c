@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "gateway/access_log.h"
@@ -59,8 +61,12 @@ int gw_server_init(gw_server_t *server, const gw_config_t *cfg)
     char err[512];
     memset(server, 0, sizeof *server);
     server->config = *cfg;
-    if (gw_jwt_init(&server->jwt, cfg->jwt_secret, cfg->jwt_secret_len, cfg->jwt_previous_secret,
-                    cfg->jwt_previous_secret_len, cfg->jwt_leeway_s, err, sizeof err) != 0 ||
+    int keys = cfg->jwt_from_file ? gw_jwt_init_keyring(&server->jwt, cfg->jwt_keyring_path, cfg->jwt_leeway_s, err,
+                                                        sizeof err)
+                                  : gw_jwt_init(&server->jwt, cfg->jwt_secret, cfg->jwt_secret_len,
+                                                cfg->jwt_previous_secret, cfg->jwt_previous_secret_len,
+                                                cfg->jwt_leeway_s, err, sizeof err);
+    if (keys != 0 ||
         gw_cors_init(&server->cors, cfg->cors_origins, err, sizeof err) != 0 ||
         gw_proxies_init(&server->proxies, cfg->trusted_proxies, err, sizeof err) != 0) {
         fprintf(stderr, "apibus-gateway: %s\n", err);
@@ -142,11 +148,52 @@ static int gw__listen(gw_loop_t *loop)
     return 0;
 }
 
+void gw_server_reload_keys(gw_loop_t *loop)
+{
+    gw_server_t *server = loop->server;
+    const gw_config_t *cfg = &server->config;
+    struct stat st;
+    char err[512];
+    if (!cfg->jwt_from_file || stat(cfg->jwt_keyring_path, &st) != 0)
+        return;
+    loop->keyring_mtime = st.st_mtim;
+    gw_jwt_verifier_t *fresh = malloc(sizeof *fresh);
+    if (fresh == NULL)
+        return;
+    if (gw_jwt_init_keyring(fresh, cfg->jwt_keyring_path, cfg->jwt_leeway_s, err, sizeof err) != 0) {
+        fprintf(stderr, "apibus-gateway: JWT keyring not reloaded, keeping the keys in use: %s\n", err);
+    } else {
+        server->jwt = *fresh;
+        /* cached verdicts may rest on a key that is gone now */
+        memset(loop->auth.cache, 0, sizeof loop->auth.cache);
+        fprintf(stderr, "apibus-gateway: JWT keyring reloaded: current kid %s, %zu key(s)\n", server->jwt.keys[0].kid,
+                server->jwt.num_keys);
+    }
+    sodium_memzero(fresh, sizeof *fresh);
+    free(fresh);
+}
+
+/* A rotation is announced by an event; looking at the file every resync period as well means
+ * a lost event delays the new key by seconds, never forever. */
+static void gw__watch_keyring(gw_loop_t *loop)
+{
+    struct stat st;
+    int64_t now = gw_now_ms();
+    if (!loop->server->config.jwt_from_file || now - loop->keyring_checked_ms < loop->server->config.events_resync_ms)
+        return;
+    loop->keyring_checked_ms = now;
+    if (stat(loop->server->config.jwt_keyring_path, &st) == 0 &&
+        (st.st_mtim.tv_sec != loop->keyring_mtime.tv_sec || st.st_mtim.tv_nsec != loop->keyring_mtime.tv_nsec))
+        gw_server_reload_keys(loop);
+}
+
 static void gw__on_tick(h2o_timeout_entry_t *entry)
 {
     gw_loop_t *loop = H2O_STRUCT_FROM_MEMBER(gw_loop_t, tick, entry);
     for (size_t i = 0; i < proto_num_roles; i++)
         gw_board_tick(loop->boards[i]);
+    gw_events_tick(&loop->events);
+    gw__watch_keyring(loop);
     h2o_timeout_link(loop->ctx.loop, &loop->tick_timeout, &loop->tick);
 }
 
@@ -159,6 +206,12 @@ int gw_loop_init(gw_loop_t *loop, gw_server_t *server)
     loop->accept_ctx.ctx = &loop->ctx;
     loop->accept_ctx.hosts = server->h2o.hosts;
     gw_auth_init(&loop->auth, &server->jwt);
+    loop->auth.revocations = &loop->events.revocations;
+    gw_sessions_init(&loop->sessions, cfg->session_cache_ms);
+    struct stat st;
+    if (cfg->jwt_from_file && stat(cfg->jwt_keyring_path, &st) == 0)
+        loop->keyring_mtime = st.st_mtim;
+    loop->keyring_checked_ms = gw_now_ms();
 
     gw_board_config_t bc = {.queue_max = cfg->queue_max,
                             .timeout_ms = cfg->upstream_timeout_ms,
@@ -173,6 +226,9 @@ int gw_loop_init(gw_loop_t *loop, gw_server_t *server)
         if ((loop->boards[i] = gw_board_create(loop->ctx.loop, &proto_roles[i], endpoint, &bc)) == NULL)
             return -1;
     }
+    if (gw_events_init(&loop->events, loop, loop->ctx.loop, cfg->events_resync_ms) != 0 ||
+        gw_internal_init(&loop->internal, loop, loop->ctx.loop, cfg->max_body + 65536) != 0)
+        return -1;
     if (gw__listen(loop) != 0)
         return -1;
     h2o_timeout_init(loop->ctx.loop, &loop->tick_timeout, GW_TICK_MS);
@@ -216,6 +272,8 @@ void gw_loop_dispose(gw_loop_t *loop)
         h2o_timeout_unlink(&loop->tick);
     if (loop->listener != NULL)
         h2o_socket_close(loop->listener);
+    gw_internal_dispose(&loop->internal);
+    gw_events_dispose(&loop->events);
     for (size_t i = 0; i < GW_MAX_ROLES; i++)
         gw_board_destroy(loop->boards[i]);
     /* h2o 2.2.5 cannot dispose a context while connections are open; the process is exiting */

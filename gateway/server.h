@@ -15,9 +15,12 @@
 #include "gateway/board.h"
 #include "gateway/config.h"
 #include "gateway/cors.h"
+#include "gateway/events.h"
 #include "gateway/forwarded.h"
+#include "gateway/internal.h"
 #include "gateway/jwt.h"
 #include "gateway/request_id.h"
+#include "gateway/session.h"
 
 #define GW_MAX_ROLES 16
 #define GW_TICK_MS 20
@@ -41,6 +44,11 @@ typedef struct st_gw_loop_t {
     h2o_socket_t *listener;
     h2o_timeout_t tick_timeout;
     h2o_timeout_entry_t tick;
+    gw_events_t events;     /* revocations learnt from auth (and keys) */
+    gw_sessions_t sessions; /* session cookies checked with auth, cached briefly */
+    gw_internal_t internal; /* the `apibus` command's way in */
+    struct timespec keyring_mtime;
+    int64_t keyring_checked_ms;
 } gw_loop_t;
 
 /* What the gateway knows about one request; lives in req->pool. */
@@ -69,5 +77,9 @@ int gw_loop_init(gw_loop_t *loop, gw_server_t *server);
 /* Runs until *stop, then stops accepting and gives in-flight jobs up to the grace period. */
 void gw_loop_run(gw_loop_t *loop, volatile sig_atomic_t *stop);
 void gw_loop_dispose(gw_loop_t *loop);
+
+/* Re-reads the JWT keyring file after a rotation (a no-op when the secret comes from the
+ * environment) and empties the token cache. On a bad file the keys in use are kept. */
+void gw_server_reload_keys(gw_loop_t *loop);
 
 #endif

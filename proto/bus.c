@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <nanomsg/nn.h>
+#include <nanomsg/pubsub.h>
 #include <nanomsg/reqrep.h>
 #include <string.h>
 
@@ -121,6 +122,72 @@ long proto_bus_worker_recv(int sock, void **msg, int timeout_ms)
         return -1;
     *msg = body;
     return n;
+}
+
+int proto_bus_sub_bind(const char *endpoint, size_t max_msg)
+{
+    int sock = nn_socket(AF_SP, NN_SUB);
+    if (sock < 0)
+        return -1;
+    /* without a subscription a SUB receives nothing at all (tech notes §5) */
+    if (proto__bus_limit(sock, max_msg) < 0 || nn_setsockopt(sock, NN_SUB, NN_SUB_SUBSCRIBE, "", 0) < 0 ||
+        nn_bind(sock, endpoint) < 0)
+        goto fail;
+    return sock;
+fail:;
+    int saved = errno;
+    nn_close(sock);
+    errno = saved;
+    return -1;
+}
+
+int proto_bus_pub_connect(const char *endpoint)
+{
+    int sock = nn_socket(AF_SP, NN_PUB);
+    if (sock < 0)
+        return -1;
+    int reconnect = 100, reconnect_max = 1000;
+    if (nn_setsockopt(sock, NN_SOL_SOCKET, NN_RECONNECT_IVL, &reconnect, sizeof reconnect) < 0 ||
+        nn_setsockopt(sock, NN_SOL_SOCKET, NN_RECONNECT_IVL_MAX, &reconnect_max, sizeof reconnect_max) < 0 ||
+        nn_connect(sock, endpoint) < 0) {
+        int saved = errno;
+        nn_close(sock);
+        errno = saved;
+        return -1;
+    }
+    return sock;
+}
+
+int proto_bus_pub_send(int sock, const void *data, size_t len)
+{
+    return nn_send(sock, data, len, NN_DONTWAIT) < 0 ? -1 : 0;
+}
+
+long proto_bus_sub_recv(int sock, void **msg)
+{
+    void *body = NULL;
+    int n = nn_recv(sock, &body, NN_MSG, NN_DONTWAIT);
+    if (n < 0)
+        return -1;
+    *msg = body;
+    return n;
+}
+
+int proto_bus_client_connect(const char *endpoint, size_t max_msg)
+{
+    int sock = nn_socket(AF_SP, NN_REQ);
+    if (sock < 0)
+        return -1;
+    /* one request, answered or timed out by the caller: a resend would run it twice */
+    int resend = 24 * 3600 * 1000;
+    if (proto__bus_limit(sock, max_msg) < 0 ||
+        nn_setsockopt(sock, NN_REQ, NN_REQ_RESEND_IVL, &resend, sizeof resend) < 0 || nn_connect(sock, endpoint) < 0) {
+        int saved = errno;
+        nn_close(sock);
+        errno = saved;
+        return -1;
+    }
+    return sock;
 }
 
 void proto_bus_free(void *msg)

@@ -50,6 +50,19 @@ int proto_bus_board_send(int sock, const proto_bus_hdr_t *hdr, const void *data,
 int proto_bus_worker_send(int sock, const void *data, size_t len);
 long proto_bus_worker_recv(int sock, void **msg, int timeout_ms);
 
+/* Events (tech notes §5): the gateway binds a SUB, each publisher connects a PUB. Delivery is
+ * best effort (a slow joiner or a burst loses messages); see proto/events.h for the resync. */
+int proto_bus_sub_bind(const char *endpoint, size_t max_msg);
+int proto_bus_pub_connect(const char *endpoint);
+/* Non-blocking; a message no subscriber takes is discarded and still returns 0. */
+int proto_bus_pub_send(int sock, const void *data, size_t len);
+/* Non-blocking receive on a SUB: the length and *msg (free with proto_bus_free), or -1 (EAGAIN). */
+long proto_bus_sub_recv(int sock, void **msg);
+
+/* A client of a board-like endpoint (the `apibus` command on the internal endpoint): a REQ that
+ * never resends by itself. Returns a socket or -1. */
+int proto_bus_client_connect(const char *endpoint, size_t max_msg);
+
 void proto_bus_free(void *msg);
 /* A file descriptor that is readable while messages are queued (level-triggered). Do not
  * read it and do not close it: watch a dup(). Returns -1 on failure. */

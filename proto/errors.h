@@ -37,6 +37,10 @@
     X(UNAVAILABLE, 503, NULL, "Service temporarily unavailable, try again later.")                          \
     X(QUEUE_FULL, 503, NULL, "Too many requests are waiting for this service, try again later.")            \
     X(TIMEOUT, 504, NULL, "The service did not answer in time.")                                             \
+    X(CSRF_MISSING, 403, NULL, "CSRF Failed: CSRF token missing.")                                           \
+    X(CSRF_INCORRECT, 403, NULL, "CSRF Failed: CSRF token incorrect.")                                       \
+    X(CSRF_ORIGIN, 403, NULL, "CSRF Failed: Origin checking failed - the origin is not trusted.")            \
+    X(BUSY, 503, NULL, "Too many logins are being checked right now, try again in a moment.")                \
     /* bus codec: a message that fails to decode; a gateway maps these to BAD_REPLY for clients */            \
     X(MSG_TRUNCATED, 502, NULL, "Bus message is truncated.")                                                 \
     X(MSG_TRAILING, 502, NULL, "Bus message has trailing bytes.")                                            \

@@ -7,7 +7,7 @@
 
 /* Port offsets leave room below 10 for the fixed endpoints (internal, events, fragments). */
 const proto_role_t proto_roles[] = {
-    {.name = "auth", .port_offset = 10, .prefixes = {"/api/auth/", NULL}},
+    {.name = "auth", .port_offset = 10, .prefixes = {"/api/auth/", NULL}, .events = true},
     {.name = "keys", .port_offset = 11, .prefixes = {"/api/keys/", NULL}},
     {.name = "employees", .port_offset = 12, .prefixes = {"/pegasus/employees/", NULL}},
     {.name = "schema", .port_offset = 13, .prefixes = {"/api/schema/", "/api/health/", NULL}},

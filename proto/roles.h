@@ -9,6 +9,7 @@
 #ifndef APIBUS_PROTO_ROLES_H
 #define APIBUS_PROTO_ROLES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,7 @@ typedef struct st_proto_role_t {
     const char *name;         /* "employees": also the service binary's suffix (apibus-employees) */
     unsigned port_offset;     /* bus port = APIBUS_BUS_PORT_BASE + port_offset */
     const char *prefixes[PROTO_ROLE_MAX_PREFIXES]; /* HTTP path prefixes it owns; NULL-terminated */
+    bool events;              /* publishes events (proto/events.h): gateways resync from it */
 } proto_role_t;
 
 extern const proto_role_t proto_roles[];

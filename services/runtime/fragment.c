@@ -114,8 +114,9 @@ static void svc__add_model(json_t *schemas, const svc_model_t *model, bool patch
     for (size_t i = 0; i < model->num_fields; i++) {
         const svc_field_t *f = &model->fields[i];
         svc__set(props, f->name, svc__field_schema(schemas, f));
-        /* drf-spectacular lists read-only fields as required: responses always carry them */
-        if ((f->flags & (SVC_F_REQUIRED | SVC_F_READ_ONLY)) != 0)
+        /* drf-spectacular lists read-only fields as required: responses always carry them,
+         * except those a route declares as sometimes left out (a login that asks for a code) */
+        if ((f->flags & (SVC_F_REQUIRED | SVC_F_READ_ONLY)) != 0 && (f->flags & SVC_F_OPTIONAL) == 0)
             json_array_append_new(required, json_string(f->name));
     }
     svc__set(schema, "properties", props);
@@ -145,12 +146,15 @@ static json_t *svc__paginated(json_t *schemas, const svc_model_t *model)
     return svc__ref(name);
 }
 
+/* drf-spectacular's order: the authentication classes (session, JWT), then the SECURITY
+ * setting's ApiKeyAuth; a typescript-fetch client applies them in this order. Public routes
+ * say "none" explicitly ([]): a missing list would read as "not documented" to linters. */
 static json_t *svc__security(svc_permission_t perm)
 {
     switch (perm) {
-    case SVC_PERM_PUBLIC: return json_pack("[{}]");
+    case SVC_PERM_PUBLIC: return json_array();
     case SVC_PERM_USER_OR_API_KEY:
-        return json_pack("[{s:[]}, {s:[]}, {s:[]}]", "ApiKeyAuth", "cookieAuth", "jwtAuth");
+        return json_pack("[{s:[]}, {s:[]}, {s:[]}]", "cookieAuth", "jwtAuth", "ApiKeyAuth");
     default: return json_pack("[{s:[]}, {s:[]}]", "cookieAuth", "jwtAuth");
     }
 }
@@ -200,6 +204,53 @@ static const char *svc__reason(int status)
     }
 }
 
+/* The bodies every error reply has (proto/errors.h): {"detail", "code"?}, and DRF's field
+ * errors for 400. */
+static json_t *svc__error_ref(json_t *schemas, int status)
+{
+    if (json_object_get(schemas, "ErrorDetail") == NULL) {
+        svc__set(schemas, "ErrorDetail",
+                 json_pack("{s:s, s:s, s:[s], s:{s:{s:s}, s:{s:s}}}", "type", "object", "description",
+                           "An error: `detail` says what went wrong; `code` names it when a client may act on it.",
+                           "required", "detail", "properties", "detail", "type", "string", "code", "type", "string"));
+        svc__set(schemas, "ValidationError",
+                 json_pack("{s:s, s:s, s:{s:[{s:s, s:{s:s}}, {s:s}]}}", "type", "object", "description",
+                           "Invalid input, as DRF reports it: each field (or `non_field_errors`) with its messages, "
+                           "or a `detail`.",
+                           "additionalProperties", "oneOf", "type", "array", "items", "type", "string", "type",
+                           "string"));
+    }
+    return svc__ref(status == 400 ? "ValidationError" : "ErrorDetail");
+}
+
+static void svc__add_error(json_t *schemas, json_t *responses, int status)
+{
+    char key[8];
+    snprintf(key, sizeof key, "%d", status);
+    if (json_object_get(responses, key) != NULL)
+        return;
+    svc__set(responses, key,
+             json_pack("{s:{s:{s:o}}, s:s}", "content", "application/json", "schema", svc__error_ref(schemas, status),
+                       "description", svc__reason(status)));
+}
+
+/* The errors the runtime itself answers for this row, so that a client (and the schema check
+ * of the end-to-end tests) knows every status it can meet. */
+static void svc__derived_errors(json_t *schemas, json_t *responses, const svc_route_t *r)
+{
+    bool unsafe = strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0;
+    if (r->request != NULL)
+        svc__add_error(schemas, responses, 400);
+    if (r->permission != SVC_PERM_PUBLIC)
+        svc__add_error(schemas, responses, 401);
+    /* 403: an API key on a user-only route, a read-only key on an unsafe method, a non-staff user */
+    if (r->permission == SVC_PERM_USER || r->permission == SVC_PERM_STAFF ||
+        (r->permission == SVC_PERM_USER_OR_API_KEY && unsafe))
+        svc__add_error(schemas, responses, 403);
+    if (strchr(r->path, '{') != NULL || r->paginated)
+        svc__add_error(schemas, responses, 404);
+}
+
 static json_t *svc__responses(json_t *schemas, const svc_route_t *r)
 {
     json_t *responses = json_object();
@@ -221,10 +272,9 @@ static json_t *svc__responses(json_t *schemas, const svc_route_t *r)
         svc__set(responses, key,
                  json_pack("{s:{s:{s:o}}, s:s}", "content", "application/json", "schema", schema, "description", ""));
     }
-    for (const int *e = r->errors; e != NULL && *e != 0; e++) {
-        snprintf(key, sizeof key, "%d", *e);
-        svc__set(responses, key, json_pack("{s:s}", "description", svc__reason(*e)));
-    }
+    svc__derived_errors(schemas, responses, r);
+    for (const int *e = r->errors; e != NULL && *e != 0; e++)
+        svc__add_error(schemas, responses, *e);
     return responses;
 }
 
@@ -252,10 +302,39 @@ static json_t *svc__tag(const svc_route_t *r)
     return json_pack("[s%]", p, slash != NULL ? (size_t)(slash - p) : strlen(p));
 }
 
+/* drf-spectacular's get_operation_id() for a row that names none: the path without its
+ * {parameters}, '/' and '-' as '_', then the action ("/api/health/" GET -> api_health_retrieve). */
+static json_t *svc__default_operation_id(const svc_route_t *r)
+{
+    char id[256];
+    size_t n = 0;
+    for (const char *p = r->path; *p != '\0' && n + 1 < sizeof id; p++) {
+        if (*p == '{') {
+            const char *close = strchr(p, '}');
+            p = close != NULL ? close : p + strlen(p) - 1;
+            continue;
+        }
+        char c = *p == '/' || *p == '-' ? '_' : *p;
+        if (c == '_' && (n == 0 || id[n - 1] == '_'))
+            continue;
+        id[n++] = c;
+    }
+    while (n > 0 && id[n - 1] == '_')
+        n--;
+    id[n] = '\0';
+    const char *action = strcmp(r->method, "POST") == 0     ? "create"
+                         : strcmp(r->method, "PUT") == 0    ? "update"
+                         : strcmp(r->method, "PATCH") == 0  ? "partial_update"
+                         : strcmp(r->method, "DELETE") == 0 ? "destroy"
+                         : r->paginated || r->response_is_list ? "list"
+                                                               : "retrieve";
+    return json_pack("s++", id, n != 0 ? "_" : "", action);
+}
+
 static json_t *svc__operation(json_t *schemas, const svc_route_t *r)
 {
     json_t *op = json_object();
-    svc__set(op, "operationId", json_string(r->operation_id));
+    svc__set(op, "operationId", r->operation_id != NULL ? json_string(r->operation_id) : svc__default_operation_id(r));
     if (r->summary != NULL)
         svc__set(op, "summary", json_string(r->summary));
     if (r->description != NULL)
@@ -286,7 +365,7 @@ json_t *svc__fragment(const svc_def_t *def)
     json_t *paths = json_object(), *schemas = json_object();
     for (size_t i = 0; i < def->num_routes; i++) {
         const svc_route_t *r = &def->routes[i];
-        if (r->permission == SVC_PERM_SYSTEM) /* internal operations are not part of the API */
+        if (r->permission == SVC_PERM_SYSTEM || r->schema_exclude) /* not part of the public API */
             continue;
         json_t *item = json_object_get(paths, r->path);
         if (item == NULL)

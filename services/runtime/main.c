@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "proto/roles.h"
+#include "services/runtime/announce.h"
 #include "services/runtime/worker.h"
 
 static void svc__usage(FILE *out, const char *name)
@@ -66,10 +67,17 @@ static int svc__serve(const svc_def_t *def, const svc_config_t *cfg, const char 
         svc_close(svc);
         return 1;
     }
+    svc_announcer_t *announcer;
+    if (svc_announce_start(def, &announcer) != 0) {
+        svc_workers_stop(workers);
+        svc_close(svc);
+        return 2;
+    }
     svc_log("info", "version %s started", def->version != NULL ? def->version : "0.0.0");
     int sig = 0;
     sigwait(&stop_signals, &sig);
     svc_log("info", "%s received: finishing current requests", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    svc_announce_stop(announcer);
     svc_workers_stop(workers);
     svc_close(svc);
     svc_log("info", "stopped");

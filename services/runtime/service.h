@@ -24,9 +24,15 @@
  * `--print-fragment` prints, with sorted keys, without opening storage or the bus:
  *   {"service": name, "version": version,
  *    "fragment": {"paths": {...}, "components": {"schemas": {...}, "securitySchemes": {...}}}}
- * Operations carry operationId, tags, parameters, requestBody, responses and security
- * (PUBLIC: [{}]; USER and STAFF: cookieAuth, jwtAuth; USER_OR_API_KEY: ApiKeyAuth, cookieAuth,
- * jwtAuth). SVC_PERM_SYSTEM routes are internal and left out.
+ * Operations carry operationId (drf-spectacular's default when the row gives none), tags,
+ * parameters, requestBody, responses and security in drf-spectacular's order (PUBLIC: [], none;
+ * USER and STAFF: cookieAuth, jwtAuth; USER_OR_API_KEY: cookieAuth, jwtAuth, ApiKeyAuth).
+ * Error responses follow from the row (401/403 from the permission, 400 from a body, 404 from
+ * a path parameter or a page) plus .errors, with the ErrorDetail / ValidationError bodies.
+ * SVC_PERM_SYSTEM and .schema_exclude routes are left out.
+ *
+ * While serving, every instance pushes {service, version, instance, fragment} to schema-svc
+ * at start, every APIBUS_FRAGMENT_PUSH_MS and when it stops (services/runtime/announce.c).
  *
  * In-process use (tests): services/runtime/dispatch.h.
  */
@@ -82,6 +88,7 @@ typedef struct st_svc_enum_t {
 #define SVC_F_NULLABLE 0x08u
 #define SVC_F_BLANK 0x10u      /* an empty string is allowed (DRF allow_blank) */
 #define SVC_F_RANGE 0x20u      /* .minimum/.maximum apply (integers and numbers) */
+#define SVC_F_OPTIONAL 0x40u   /* a read-only field some replies leave out: never listed as required */
 
 typedef struct st_svc_model_t svc_model_t;
 
@@ -130,6 +137,8 @@ typedef struct st_svc_route_t {
     const svc_param_t *query;    /* extra query parameters */
     size_t num_query;
     const int *errors;           /* documented error statuses, 0-terminated; may be NULL */
+    bool schema_exclude;         /* left out of the OpenAPI fragment (extend_schema(exclude=True)):
+                                  * the schema and docs endpoints themselves */
 } svc_route_t;
 
 struct st_svc_def_t;
@@ -173,6 +182,8 @@ void *svc_alloc(svc_ctx_t *ctx, size_t size);
 
 /* Replies with body serialized as JSON; steals the reference to body. */
 void svc_reply_json(svc_ctx_t *ctx, int status, json_t *body);
+/* Replies with a body that is not JSON (YAML, HTML) under content_type; body is copied. */
+void svc_reply_body(svc_ctx_t *ctx, int status, const char *content_type, const char *body, size_t len);
 /* Replies with no body (e.g. 204). */
 void svc_reply_empty(svc_ctx_t *ctx, int status);
 /* Replies with the error's status and DRF body (err may be negative). */
@@ -229,6 +240,25 @@ int svc_next_id(svc_t *svc, MDB_txn *txn, const char *sequence, uint64_t *out);
 /* Maps an LMDB return code: 0 -> 0, MDB_NOTFOUND -> -PROTO_ERR_NOT_FOUND, anything else
  * (MDB_MAP_FULL, I/O errors, ...) -> -PROTO_ERR_STORAGE, logged once here. */
 int svc_storage_error(int mdb_rc);
+
+/* --- events (proto/events.h): facts published to gateways ------------------------------------ */
+
+/* Connects this process's PUB socket to the gateway's event endpoint (call from init). Events
+ * stay in the log (the runtime's database) for retain_s seconds, for gateways that resync.
+ * Returns 0 or -PROTO_ERR_UNAVAILABLE. */
+int svc_events_open(svc_t *svc, int64_t retain_s);
+/* Closes the PUB socket (call from fini). Safe when never opened. */
+void svc_events_close(svc_t *svc);
+/* Inside a write fn: gives ev the next sequence number of this service and logs it in the same
+ * transaction (a rolled-back write leaves no event). Returns 0 or -PROTO_ERR_STORAGE. */
+struct st_proto_event_t;
+int svc_event_append(svc_t *svc, MDB_txn *txn, struct st_proto_event_t *ev);
+/* After the write has committed: sends ev to the gateways. Best effort: a lost message is found
+ * by the gateways' resync. Never blocks. */
+void svc_event_publish(svc_t *svc, const struct st_proto_event_t *ev);
+/* The handler of the resync route, GET /_internal/<role>/events/?since=N (SVC_PERM_SYSTEM):
+ * {"publisher","head","events":[...],"more"} with the events after N, oldest first. */
+void svc_events_handler(svc_ctx_t *ctx);
 
 /* One log line on stderr: time, service, level, message. Never pass secrets. */
 void svc_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -24,6 +24,8 @@ void ts_suite_init(ts_suite_t *s, const char *tag)
     ts_env_setf(&s->env, "APIBUS_BUS_PORT_BASE", "%d", s->bus_base);
     ts_env_set(&s->env, "APIBUS_JWT_SECRET", TS_SECRET);
     ts_env_set(&s->env, "APIBUS_STATIC_DIR", static_dir);
+    /* tiers that run one service wait for that one; the end-to-end tier asks for more */
+    ts_env_set(&s->env, "APIBUS_REQUIRED_ROLES", "employees");
 }
 
 ts_proc_t *ts_suite_start(ts_suite_t *s, int slot, const char *rel, const char *const *extra)

@@ -67,12 +67,16 @@ Test(fragment, operations)
     expect_json(at(f, "fragment/" THINGS "/get/parameters"),
                 "[{\"name\":\"page\",\"required\":false,\"in\":\"query\","
                 "\"description\":\"A page number within the paginated result set.\",\"schema\":{\"type\":\"integer\"}}]");
-    expect_json(at(f, "fragment/" THINGS "/get/security"), "[{\"ApiKeyAuth\":[]},{\"cookieAuth\":[]},{\"jwtAuth\":[]}]");
+    expect_json(at(f, "fragment/" THINGS "/get/security"), "[{\"cookieAuth\":[]},{\"jwtAuth\":[]},{\"ApiKeyAuth\":[]}]");
     expect_json(at(f, "fragment/paths/~1api~1user-only~1/get/security"), "[{\"cookieAuth\":[]},{\"jwtAuth\":[]}]");
-    expect_json(at(f, "fragment/paths/~1api~1public~1/get/security"), "[{}]");
+    expect_json(at(f, "fragment/paths/~1api~1public~1/get/security"), "[]");
     expect_json(at(f, "fragment/" THINGS "/get/responses"),
                 "{\"200\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/PaginatedThingList\"}}},"
-                "\"description\":\"\"}}");
+                "\"description\":\"\"},"
+                "\"401\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ErrorDetail\"}}},"
+                "\"description\":\"Unauthorized\"},"
+                "\"404\":{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/ErrorDetail\"}}},"
+                "\"description\":\"Not Found\"}}");
     expect_json(at(f, "fragment/" THINGS "/post/requestBody"),
                 "{\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/Thing\"}},"
                 "\"application/x-www-form-urlencoded\":{\"schema\":{\"$ref\":\"#/components/schemas/Thing\"}},"
@@ -84,7 +88,15 @@ Test(fragment, operations)
                      "#/components/schemas/PatchedThing");
     expect_json(at(f, "fragment/" THING "/delete/parameters"),
                 "[{\"name\":\"id\",\"in\":\"path\",\"required\":true,\"schema\":{\"type\":\"integer\"}}]");
-    expect_json(at(f, "fragment/" THING "/delete/responses"), "{\"204\":{\"description\":\"No response body\"}}");
+    cr_assert_str_eq(json_string_value(at(f, "fragment/" THING "/delete/responses/204/description")), "No response body");
+    cr_assert_null(json_object_get(at(f, "fragment/" THING "/delete/responses/204"), "content"));
+    /* derived from the row: a key may be read-only (403), the id may not exist (404) */
+    cr_assert_not_null(at(f, "fragment/" THING "/delete/responses/401/content"));
+    cr_assert_not_null(at(f, "fragment/" THING "/delete/responses/403/content"));
+    cr_assert_not_null(at(f, "fragment/" THING "/delete/responses/404/content"));
+    cr_assert_str_eq(json_string_value(at(f, "fragment/" THINGS "/post/responses/400/content/application~1json/schema/$ref")),
+                     "#/components/schemas/ValidationError");
+    cr_assert_null(json_object_get(at(f, "fragment/paths/~1api~1public~1/get/responses"), "401"), "public: no 401");
     json_decref(f);
 }
 
@@ -120,4 +132,34 @@ Test(fragment, deterministic)
     free(tb);
     json_decref(a);
     json_decref(b);
+}
+
+static void t_nothing(svc_ctx_t *ctx)
+{
+    svc_reply_empty(ctx, 204);
+}
+
+/* Rows that name no operationId get drf-spectacular's; schema_exclude rows are left out. */
+static const svc_route_t defaults_routes[] = {
+    {.method = "GET", .path = "/api/health/", .handler = t_nothing, .permission = SVC_PERM_PUBLIC},
+    {.method = "GET", .path = "/api/team-members/", .handler = t_nothing, .permission = SVC_PERM_USER,
+     .response = &t_thing, .paginated = true},
+    {.method = "PATCH", .path = "/api/team-members/{id}/", .handler = t_nothing, .permission = SVC_PERM_USER,
+     .request = &t_thing, .response = &t_thing},
+    {.method = "GET", .path = "/api/schema/", .handler = t_nothing, .permission = SVC_PERM_PUBLIC,
+     .schema_exclude = true},
+};
+static const svc_def_t defaults_def = {.name = "defaults", .routes = defaults_routes,
+                                       .num_routes = SVC_COUNT(defaults_routes)};
+
+Test(fragment, defaults)
+{
+    json_t *f = svc__fragment(&defaults_def);
+    cr_assert_str_eq(json_string_value(at(f, "fragment/paths/~1api~1health~1/get/operationId")), "api_health_retrieve");
+    cr_assert_str_eq(json_string_value(at(f, "fragment/paths/~1api~1team-members~1/get/operationId")),
+                     "api_team_members_list");
+    cr_assert_str_eq(json_string_value(at(f, "fragment/paths/~1api~1team-members~1{id}~1/patch/operationId")),
+                     "api_team_members_partial_update");
+    cr_assert_null(json_object_get(at(f, "fragment/paths"), "/api/schema/"), "excluded from the schema");
+    json_decref(f);
 }

@@ -1,0 +1,96 @@
+#include "services/auth/config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void auth_config_defaults(auth_config_t *cfg, unsigned workers)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->access_lifetime_s = 3600;
+    cfg->refresh_lifetime_s = 7 * 24 * 3600;
+    cfg->rotate_refresh = false;
+    cfg->leeway_s = 30;
+    cfg->argon2_memory = AUTH_ARGON2_MIN_MEMORY;
+    cfg->argon2_ops = AUTH_ARGON2_MIN_OPS;
+    cfg->hash_threads = 2;
+    cfg->hash_max_waiting = workers > 2 ? workers - 2 : 1;
+    cfg->password_min = 8;
+    cfg->session_age_s = 14 * 24 * 3600;
+    cfg->account = (auth_throttle_rule_t){.free = 5, .max_delay_s = 300, .forget_s = 900};
+    cfg->address = (auth_throttle_rule_t){.free = 20, .max_delay_s = 60, .forget_s = 900};
+    cfg->register_per_hour = 10;
+}
+
+/* A decimal number with an optional binary suffix (K, M, G), as the runtime's sizes. */
+static int auth__env_u64(const char *name, uint64_t min, uint64_t max, uint64_t *out, char *err, size_t cap)
+{
+    const char *s = getenv(name);
+    if (s == NULL || *s == '\0')
+        return 0;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    unsigned shift = *end == 'K' || *end == 'k' ? 10 : *end == 'M' || *end == 'm' ? 20 : *end == 'G' || *end == 'g' ? 30 : 0;
+    if (shift != 0)
+        end++;
+    if (errno != 0 || *s < '0' || *s > '9' || *end != '\0' || v > (max >> shift) || (v << shift) < min) {
+        snprintf(err, cap, "%s must be a number from %llu to %llu", name, (unsigned long long)min,
+                 (unsigned long long)max);
+        return -1;
+    }
+    *out = (uint64_t)v << shift;
+    return 0;
+}
+
+int auth_config_from_env(auth_config_t *cfg, unsigned workers, char *err, size_t cap)
+{
+    uint64_t access = (uint64_t)cfg->access_lifetime_s, refresh = (uint64_t)cfg->refresh_lifetime_s;
+    uint64_t rotate = cfg->rotate_refresh, leeway = (uint64_t)cfg->leeway_s, mem = cfg->argon2_memory;
+    uint64_t ops = cfg->argon2_ops, threads = cfg->hash_threads, waiting = cfg->hash_max_waiting;
+    uint64_t pmin = cfg->password_min, age = (uint64_t)cfg->session_age_s, reg = cfg->register_per_hour;
+    uint64_t acc_free = cfg->account.free, acc_max = (uint64_t)cfg->account.max_delay_s;
+    uint64_t adr_free = cfg->address.free, adr_max = (uint64_t)cfg->address.max_delay_s;
+    uint64_t waiting_cap = workers > 2 ? workers - 2 : 1;
+    if (auth__env_u64("APIBUS_JWT_ACCESS_LIFETIME_S", 60, 7 * 24 * 3600, &access, err, cap) != 0 ||
+        auth__env_u64("APIBUS_JWT_REFRESH_LIFETIME_S", 60, 366 * 24 * 3600, &refresh, err, cap) != 0 ||
+        auth__env_u64("APIBUS_JWT_ROTATE_REFRESH", 0, 1, &rotate, err, cap) != 0 ||
+        auth__env_u64("APIBUS_JWT_LEEWAY_S", 0, 3600, &leeway, err, cap) != 0 ||
+        auth__env_u64("APIBUS_AUTH_ARGON2_MEMORY", AUTH_ARGON2_MIN_MEMORY, (uint64_t)4 << 30, &mem, err, cap) != 0 ||
+        auth__env_u64("APIBUS_AUTH_ARGON2_OPS", AUTH_ARGON2_MIN_OPS, 64, &ops, err, cap) != 0 ||
+        auth__env_u64("APIBUS_AUTH_HASH_THREADS", 1, 64, &threads, err, cap) != 0 ||
+        auth__env_u64("APIBUS_AUTH_HASH_MAX_WAITING", 1, waiting_cap, &waiting, err, cap) != 0 ||
+        auth__env_u64("APIBUS_AUTH_PASSWORD_MIN_LENGTH", 8, 128, &pmin, err, cap) != 0 ||
+        auth__env_u64("APIBUS_SESSION_AGE_S", 60, 366 * 24 * 3600, &age, err, cap) != 0 ||
+        auth__env_u64("APIBUS_AUTH_REGISTER_PER_HOUR", 1, 1000000, &reg, err, cap) != 0 ||
+        auth__env_u64("APIBUS_AUTH_THROTTLE_ACCOUNT_FREE", 1, 1000, &acc_free, err, cap) != 0 ||
+        auth__env_u64("APIBUS_AUTH_THROTTLE_ACCOUNT_MAX_DELAY_S", 1, 86400, &acc_max, err, cap) != 0 ||
+        auth__env_u64("APIBUS_AUTH_THROTTLE_ADDRESS_FREE", 1, 100000, &adr_free, err, cap) != 0 ||
+        auth__env_u64("APIBUS_AUTH_THROTTLE_ADDRESS_MAX_DELAY_S", 1, 86400, &adr_max, err, cap) != 0)
+        return -1;
+    const char *avatar = getenv("APIBUS_AUTH_AVATAR_BASE");
+    if (avatar != NULL) {
+        if (strlen(avatar) >= sizeof cfg->avatar_base) {
+            snprintf(err, cap, "APIBUS_AUTH_AVATAR_BASE is too long");
+            return -1;
+        }
+        snprintf(cfg->avatar_base, sizeof cfg->avatar_base, "%s", avatar);
+    }
+    cfg->access_lifetime_s = (int64_t)access;
+    cfg->refresh_lifetime_s = (int64_t)refresh;
+    cfg->rotate_refresh = rotate != 0;
+    cfg->leeway_s = (int64_t)leeway;
+    cfg->argon2_memory = mem;
+    cfg->argon2_ops = ops;
+    cfg->hash_threads = (unsigned)threads;
+    cfg->hash_max_waiting = (unsigned)(waiting > waiting_cap ? waiting_cap : waiting);
+    cfg->password_min = (unsigned)pmin;
+    cfg->session_age_s = (int64_t)age;
+    cfg->register_per_hour = (unsigned)reg;
+    cfg->account.free = (uint32_t)acc_free;
+    cfg->account.max_delay_s = (int64_t)acc_max;
+    cfg->address.free = (uint32_t)adr_free;
+    cfg->address.max_delay_s = (int64_t)adr_max;
+    return 0;
+}

@@ -1,0 +1,40 @@
+/*
+ * The auth service's settings: APIBUS_* variables with working defaults (all listed in
+ * deploy/apibus.env.example), read once at start.
+ */
+#ifndef APIBUS_SERVICES_AUTH_CONFIG_H
+#define APIBUS_SERVICES_AUTH_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "services/auth/throttle.h"
+
+/* OWASP's floor for Argon2id; the service refuses to run below it. */
+#define AUTH_ARGON2_MIN_MEMORY (19u << 20)
+#define AUTH_ARGON2_MIN_OPS 2u
+
+typedef struct st_auth_config_t {
+    int64_t access_lifetime_s;  /* APIBUS_JWT_ACCESS_LIFETIME_S, 3600 */
+    int64_t refresh_lifetime_s; /* APIBUS_JWT_REFRESH_LIFETIME_S, 604800 */
+    bool rotate_refresh;        /* APIBUS_JWT_ROTATE_REFRESH, 0 (Simple JWT's and Pegasus's default) */
+    int64_t leeway_s;           /* APIBUS_JWT_LEEWAY_S, 30 (shared with the gateway) */
+    uint64_t argon2_memory;     /* APIBUS_AUTH_ARGON2_MEMORY, 19M (at least 19M) */
+    uint64_t argon2_ops;        /* APIBUS_AUTH_ARGON2_OPS, 2 (at least 2) */
+    unsigned hash_threads;      /* APIBUS_AUTH_HASH_THREADS, 2 */
+    unsigned hash_max_waiting;  /* APIBUS_AUTH_HASH_MAX_WAITING: hashes queued or running; default and
+                                 * cap: worker threads - 2, so two workers always serve refreshes */
+    unsigned password_min;      /* APIBUS_AUTH_PASSWORD_MIN_LENGTH, 8 */
+    int64_t session_age_s;      /* APIBUS_SESSION_AGE_S, 1209600 (Django's two weeks) */
+    char avatar_base[256];      /* APIBUS_AUTH_AVATAR_BASE, "" (no avatar URL) */
+    auth_throttle_rule_t account; /* APIBUS_AUTH_THROTTLE_ACCOUNT_FREE 5, _ACCOUNT_MAX_DELAY_S 300 */
+    auth_throttle_rule_t address; /* APIBUS_AUTH_THROTTLE_ADDRESS_FREE 20, _ADDRESS_MAX_DELAY_S 60 */
+    unsigned register_per_hour;   /* APIBUS_AUTH_REGISTER_PER_HOUR, 10 per client address */
+} auth_config_t;
+
+void auth_config_defaults(auth_config_t *cfg, unsigned workers);
+/* Reads the environment over the defaults. 0, or -1 with a one-line reason in err. */
+int auth_config_from_env(auth_config_t *cfg, unsigned workers, char *err, size_t err_cap);
+
+#endif
