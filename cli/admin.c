@@ -6,6 +6,7 @@
  *   apibus user list
  *   apibus user set-password E                 password from a prompt, or stdin
  *   apibus user deactivate E
+ *   apibus user 2fa-reset E                    two-factor off, for a user who lost the device
  *   apibus jwt rotate
  */
 #include "cli/admin.h"
@@ -117,6 +118,7 @@ static int cli__user_usage(FILE *out)
           "       apibus user list\n"
           "       apibus user set-password E\n"
           "       apibus user deactivate E\n"
+          "       apibus user 2fa-reset E       turn two-factor off (lost authenticator and recovery codes)\n"
           "A password is asked for on the terminal, or read as one line of standard input.\n",
           out);
     return out == stdout ? 0 : 2;
@@ -168,6 +170,26 @@ static int cli__user_list(void)
     return 0;
 }
 
+/* The user's password stays; their next login needs no code, and they may enrol again. */
+static int cli__user_otp_reset(const char *email)
+{
+    json_t *body = json_pack("{s:s}", "email", email), *reply = NULL;
+    int status = cli_bus_call("POST", "/_internal/auth/users/2fa-reset/", body, &reply);
+    int rc = 1;
+    if (status == 200) {
+        cli__print_user(reply);
+        printf("%s\n", json_is_true(json_object_get(reply, "two_factor_was_on"))
+                           ? "two-factor authentication is now off: the next login needs the password alone"
+                           : "two-factor authentication was not on (any unconfirmed setup is gone)");
+        rc = 0;
+    } else if (status > 0) {
+        cli_bus_print_error(status, reply);
+    }
+    json_decref(body);
+    json_decref(reply);
+    return rc;
+}
+
 int cli_user_main(int argc, char **argv)
 {
     if (argc < 2)
@@ -193,6 +215,8 @@ int cli_user_main(int argc, char **argv)
         json_decref(body);
         return rc;
     }
+    if (strcmp(sub, "2fa-reset") == 0 && argc == 3)
+        return cli__user_otp_reset(argv[2]);
     if (strcmp(sub, "--help") == 0 || strcmp(sub, "help") == 0)
         return cli__user_usage(stdout);
     return cli__user_usage(stderr);

@@ -5,9 +5,9 @@
  *       the keyring $APIBUS_DATA_DIR/jwt-secret), for operators and scripts. Whoever can read
  *       the secret can already impersonate anyone, so this grants nothing new. Needs no
  *       running service.
- *   apibus user ... / apibus jwt rotate
+ *   apibus user ... / apibus jwt rotate / apibus key ...
  *       operator commands sent to the running suite through the gateway's internal endpoint
- *       (cli/admin.c).
+ *       (cli/admin.c, cli/key.c).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cli/admin.h"
+#include "cli/key.h"
 #include "cli/schema.h"
 #include "cli/token.h"
 
@@ -28,8 +29,10 @@ static int cli__token(int argc, char **argv);
 
 static const cli_command_t cli__commands[] = {
     {"token", cli__token, "token --user-id N [--staff] [--lifetime SECONDS]"},
-    {"user", cli_user_main, "user create --email E [--staff] | list | set-password E | deactivate E"},
+    {"user", cli_user_main, "user create --email E [--staff] | list | set-password E | deactivate E | 2fa-reset E"},
     {"jwt", cli_jwt_main, "jwt rotate"},
+    {"key", cli_key_main,
+     "key create --user E --name N [--expires DATE] [--read-only] | list [--user E] | revoke PREFIX | import FILE"},
     {"schema", cli_schema_main,
      "schema [--file PATH] [--format openapi|openapi-json] [--validate] [--fail-on-warn] [--bin-dir DIR]"},
 };

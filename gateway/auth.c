@@ -4,17 +4,19 @@
 #include <string.h>
 #include <strings.h>
 
+#include "gateway/board.h"
 #include "proto/errors.h"
 
 typedef int (*gw_authenticate_fn)(gw_auth_t *auth, const char *cred, size_t len, int64_t now,
-                                  proto_principal_t *out);
+                                  proto_principal_t *out, gw_key_check_t *check);
 
 typedef struct st_gw_authenticator_t {
     const char *scheme; /* compared case-insensitively, as DRF and RFC 7235 do */
     gw_authenticate_fn authenticate;
 } gw_authenticator_t;
 
-static int gw__auth_bearer(gw_auth_t *auth, const char *cred, size_t len, int64_t now, proto_principal_t *out)
+static int gw__auth_bearer(gw_auth_t *auth, const char *cred, size_t len, int64_t now, proto_principal_t *out,
+                           gw_key_check_t *check)
 {
     unsigned char hash[crypto_hash_sha256_BYTES];
     gw_jwt_claims_t claims;
@@ -41,10 +43,16 @@ static int gw__auth_bearer(gw_auth_t *auth, const char *cred, size_t len, int64_
     return 0;
 }
 
-/* No keys service yet: an API key can not be verified, so it is refused (documented). */
-static int gw__auth_api_key(gw_auth_t *auth, const char *cred, size_t len, int64_t now, proto_principal_t *out)
+/* The cache keyed by the key's SHA-512 answers, or the keys service will (GW_AUTH_VERIFY_KEY). */
+static int gw__auth_api_key(gw_auth_t *auth, const char *cred, size_t len, int64_t now, proto_principal_t *out,
+                            gw_key_check_t *check)
 {
-    return -PROTO_ERR_API_KEY_NOT_VALID;
+    int rc;
+    if (auth->keys == NULL || check == NULL)
+        return -PROTO_ERR_API_KEY_NOT_VALID;
+    if ((rc = gw_keys_parse(cred, len, check)) != 0)
+        return rc;
+    return gw_keys_lookup(auth->keys, check, now * 1000000, gw_now_ms(), out);
 }
 
 static const gw_authenticator_t gw__authenticators[] = {
@@ -58,11 +66,12 @@ void gw_auth_init(gw_auth_t *auth, const gw_jwt_verifier_t *jwt)
     auth->jwt = jwt;
 }
 
-void gw_auth_authenticate(gw_auth_t *auth, const char *value, size_t len, int64_t now, proto_principal_t *out)
+int gw_auth_authenticate(gw_auth_t *auth, const char *value, size_t len, int64_t now, proto_principal_t *out,
+                         gw_key_check_t *check)
 {
     memset(out, 0, sizeof *out);
     if (value == NULL || len == 0)
-        return;
+        return 0;
     size_t sp = 0;
     while (sp < len && value[sp] != ' ')
         sp++;
@@ -79,12 +88,15 @@ void gw_auth_authenticate(gw_auth_t *auth, const char *value, size_t len, int64_
         /* "Bearer" alone or "Bearer a b" is a malformed credential of that scheme: refused */
         int rc = cred_len == 0 || memchr(cred, ' ', cred_len) != NULL
                      ? (a->authenticate == gw__auth_bearer ? -PROTO_ERR_TOKEN_NOT_VALID : -PROTO_ERR_API_KEY_NOT_VALID)
-                     : a->authenticate(auth, cred, cred_len, now, out);
+                     : a->authenticate(auth, cred, cred_len, now, out, check);
+        if (rc == GW_AUTH_VERIFY_KEY)
+            return rc;
         if (rc != 0) {
             memset(out, 0, sizeof *out);
             out->auth_error = -rc;
         }
-        return;
+        return 0;
     }
     /* an unknown scheme (e.g. Basic) is not ours: anonymous without a reason, as DRF does */
+    return 0;
 }

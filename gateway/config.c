@@ -203,7 +203,19 @@ int gw_config_load(gw_config_t *cfg, char *err, size_t cap)
     if (gw__uint("APIBUS_SESSION_CACHE_MS", 2000, 0, 600000, &v, err, cap) != 0)
         return -1;
     cfg->session_cache_ms = (uint32_t)v;
-    if (gw__roles(gw__env("APIBUS_REQUIRED_ROLES", "auth,employees"), cfg->required_roles, err, cap) != 0)
+    if (gw__uint("APIBUS_KEY_CACHE_MS", 300000, 0, 86400000, &v, err, cap) != 0)
+        return -1;
+    cfg->key_cache_ms = (uint32_t)v;
+    if (gw__uint("APIBUS_KEY_USAGE_FLUSH_MS", 5000, 100, 3600000, &v, err, cap) != 0)
+        return -1;
+    cfg->key_usage_flush_ms = (uint32_t)v;
+    if (gw__uint("APIBUS_KEY_FAIL_FREE", 10, 0, 1000000, &v, err, cap) != 0)
+        return -1;
+    cfg->key_fail_free = (uint32_t)v;
+    if (gw__uint("APIBUS_KEY_FAIL_MAX_DELAY_S", 60, 1, 86400, &v, err, cap) != 0)
+        return -1;
+    cfg->key_fail_max_delay_s = (uint32_t)v;
+    if (gw__roles(gw__env("APIBUS_REQUIRED_ROLES", "auth,keys,employees"), cfg->required_roles, err, cap) != 0)
         return -1;
 
     const char *secret = getenv("APIBUS_JWT_SECRET");

@@ -35,11 +35,15 @@ typedef struct st_gw_config_t {
     size_t jwt_secret_len;
     char jwt_previous_secret[GW_SECRET_MAX + 1]; /* APIBUS_JWT_PREVIOUS_SECRET, optional */
     size_t jwt_previous_secret_len;
-    bool required_roles[16];    /* APIBUS_REQUIRED_ROLES, default "auth,employees"; index as proto_roles */
+    bool required_roles[16];    /* APIBUS_REQUIRED_ROLES, default "auth,keys,employees"; index as proto_roles */
     bool jwt_from_file;         /* the keyring file $APIBUS_DATA_DIR/jwt-secret (reloaded on rotation) */
     char jwt_keyring_path[600];
     uint32_t events_resync_ms;  /* APIBUS_EVENTS_RESYNC_MS, default 500 */
     uint32_t session_cache_ms;  /* APIBUS_SESSION_CACHE_MS, default 2000 */
+    uint32_t key_cache_ms;      /* APIBUS_KEY_CACHE_MS, default 300000 */
+    uint32_t key_usage_flush_ms; /* APIBUS_KEY_USAGE_FLUSH_MS, default 5000 */
+    uint32_t key_fail_free;     /* APIBUS_KEY_FAIL_FREE, default 10 */
+    uint32_t key_fail_max_delay_s; /* APIBUS_KEY_FAIL_MAX_DELAY_S, default 60 */
 } gw_config_t;
 
 /* Reads the environment into cfg. On a missing or invalid value writes a one-line reason

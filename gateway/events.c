@@ -20,6 +20,15 @@ static void gw__apply(gw_events_t *ev, const proto_event_t *e)
     case PROTO_EVENT_USER_VALID_AFTER:
         if (gw_revocations_set(&ev->revocations, e->user_id, e->at_us) != 0)
             fprintf(stderr, "apibus-gateway: events: out of memory applying event %llu\n", (unsigned long long)e->seq);
+        /* a password change or a deactivation: which one, auth's user list says */
+        gw_keys_user_changed(&loop->keys, e->user_id);
+        break;
+    case PROTO_EVENT_USER_DEACTIVATED:
+        gw_keys_user_deactivated(&loop->keys, e->user_id);
+        break;
+    case PROTO_EVENT_KEY_REVOKED:
+        if (gw_keys_revoke(&loop->keys, e->key) != 0)
+            fprintf(stderr, "apibus-gateway: events: out of memory applying event %llu\n", (unsigned long long)e->seq);
         break;
     case PROTO_EVENT_SESSION_REVOKED:
         if (sodium_hex2bin(hash, sizeof hash, e->key, strlen(e->key), NULL, &n, NULL) == 0 && n == sizeof hash)

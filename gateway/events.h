@@ -4,7 +4,7 @@
  * for each publishing role (proto_role_t.events) the gateway resyncs "everything since the last
  * event applied" over the role's job board at start, when it sees a gap, and every
  * APIBUS_EVENTS_RESYNC_MS; so no authentication decision depends on one PUB message arriving.
- * Any service (auth now, keys next) publishes through services/runtime/events.c and gets this
+ * Any service (auth, keys) publishes through services/runtime/events.c and gets this
  * for free; what an event does is in gw__apply (gateway/events.c).
  */
 #ifndef APIBUS_GATEWAY_EVENTS_H

@@ -13,9 +13,11 @@ static void gw__readyz(gw_loop_t *loop, h2o_req_t *req)
     for (size_t i = 0; i < proto_num_roles; i++) {
         /* a publisher of events counts once this gateway has caught up with it: before that it
          * could still accept tokens the publisher has voided */
+        /* API keys are usable once auth's user list has been read (who is deactivated) */
         if (!loop->server->config.required_roles[i] ||
             (gw_board_live_workers(loop->boards[i]) != 0 &&
-             (!proto_roles[i].events || loop->events.publishers[i].seq.synced)))
+             (!proto_roles[i].events || loop->events.publishers[i].seq.synced) &&
+             (strcmp(proto_roles[i].name, "keys") != 0 || loop->keys.users_known)))
             continue;
         if (n < sizeof body)
             n += (size_t)snprintf(body + n, sizeof body - n, "%s\"%s\"", missing != 0 ? "," : "", proto_roles[i].name);

@@ -70,7 +70,9 @@ static int gw__header_dropped(proto_str_t name)
     for (size_t i = 0; i < sizeof dropped / sizeof dropped[0]; i++)
         if (proto_str_eq(name, dropped[i], strlen(dropped[i])))
             return 1;
-    return name.len >= 14 && strncasecmp(name.ptr, "access-control", 14) == 0;
+    /* x-apibus-*: what a service tells the gateway (e.g. a revoked key), never the client */
+    return (name.len >= 14 && strncasecmp(name.ptr, "access-control", 14) == 0) ||
+           (name.len >= 9 && strncasecmp(name.ptr, "x-apibus-", 9) == 0);
 }
 
 static int gw__header_name_valid(proto_str_t name)

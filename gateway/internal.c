@@ -70,6 +70,16 @@ static int gw__internal_encode(void *owner, uint64_t job_id, uint32_t budget_ms,
 static void gw__internal_done(void *owner, int err, const proto_reply_t *reply)
 {
     gw_internal_job_t *job = owner;
+    /* `apibus key revoke` through this gateway: refused here at once, as for the API */
+    for (size_t i = 0; err == 0 && i < reply->num_headers; i++) {
+        proto_str_t v = reply->headers[i].value;
+        char prefix[PROTO_KEY_PREFIX_LEN + 1];
+        if (!PROTO_STR_EQ(reply->headers[i].name, "x-apibus-revoked-key") || v.len != PROTO_KEY_PREFIX_LEN)
+            continue;
+        memcpy(prefix, v.ptr, v.len);
+        prefix[v.len] = '\0';
+        gw_keys_revoke(&job->in->loop->keys, prefix);
+    }
     gw__internal_answer(job, err, reply);
     gw__internal_free(job);
 }

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -20,7 +21,8 @@ typedef struct st_gw_pending_t {
     gw_board_t *board;
     uint64_t job_id; /* 0 once the board has answered */
     bool idempotent;
-    gw_call_t *check; /* the session check with auth, while it runs */
+    gw_call_t *check; /* the session check with auth, or the key check with keys, while it runs */
+    gw_key_check_t key; /* the API key to verify (prefix and SHA-512; never the key) */
     bool has_session; /* a well-formed sessionid cookie came */
     bool stale_cookie; /* it is not (or no longer) a session: clear it in the reply */
     h2o_iovec_t session_id;
@@ -55,6 +57,21 @@ static bool gw__reply_sets_session(const proto_reply_t *reply)
     return false;
 }
 
+/* A revoke this gateway relays: the key is refused here before the client can send it again,
+ * whatever becomes of the event. */
+static void gw__note_revoked_key(gw_loop_t *loop, const proto_reply_t *reply)
+{
+    for (size_t i = 0; i < reply->num_headers; i++) {
+        proto_str_t v = reply->headers[i].value;
+        char prefix[PROTO_KEY_PREFIX_LEN + 1];
+        if (!PROTO_STR_EQ(reply->headers[i].name, "x-apibus-revoked-key") || v.len != PROTO_KEY_PREFIX_LEN)
+            continue;
+        memcpy(prefix, v.ptr, v.len);
+        prefix[v.len] = '\0';
+        gw_keys_revoke(&loop->keys, prefix);
+    }
+}
+
 static void gw__done(void *owner, int err, const proto_reply_t *reply)
 {
     gw_pending_t *p = owner;
@@ -64,6 +81,7 @@ static void gw__done(void *owner, int err, const proto_reply_t *reply)
         gw_reply_error(req, err);
         return;
     }
+    gw__note_revoked_key(p->loop, reply);
     bool sets = gw__reply_sets_session(reply);
     /* a logout through this gateway: forget the session here at once, not at the event */
     if (p->has_session && sets)
@@ -133,13 +151,17 @@ static proto_str_t gw__base_url(gw_server_t *server, gw_req_t *r, h2o_req_t *req
     return (proto_str_t){copy.base, copy.len};
 }
 
-static bool gw__idempotent(h2o_iovec_t method)
+/* Whether a request may be sent to a second worker when the first one does not answer. A POST
+ * with an Idempotency-Key is: the runtime checks the key inside the write transaction, so a
+ * second attempt replays the first one's result instead of writing twice. */
+static bool gw__idempotent(h2o_req_t *req)
 {
     static const char *const idempotent[] = {"GET", "HEAD", "PUT", "DELETE", "OPTIONS"};
     for (size_t i = 0; i < sizeof idempotent / sizeof idempotent[0]; i++)
-        if (h2o_memis(method.base, method.len, idempotent[i], strlen(idempotent[i])))
+        if (h2o_memis(req->method.base, req->method.len, idempotent[i], strlen(idempotent[i])))
             return true;
-    return false;
+    return h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST")) &&
+           gw__header(req, H2O_STRLIT("idempotency-key")).len != 0;
 }
 
 static void gw__submit(gw_pending_t *p)
@@ -254,6 +276,84 @@ static int gw__session(gw_pending_t *p)
     return 0;
 }
 
+/* --- API keys -------------------------------------------------------------------------------- */
+
+static void gw__key_result(gw_pending_t *p, int rc)
+{
+    proto_principal_t *pr = &p->msg.req.principal;
+    gw_req_t *r = gw_req_get(p->req);
+    if (rc == 0) {
+        gw_keys_used(&p->loop->keys, pr->key_prefix, (int64_t)time(NULL) * 1000000);
+        return;
+    }
+    memset(pr, 0, sizeof *pr);
+    pr->auth_error = -rc;
+    if (rc == -PROTO_ERR_API_KEY_NOT_VALID) {
+        p->loop->keys.refused++;
+        gw_keys_failed(&p->loop->keys, r->client, gw_now_ms());
+    }
+}
+
+/* {"id","prefix","user_id","scope","expiry_us"}: cached, then admitted like a cache hit. */
+static void gw__on_key_checked(void *arg, int err, const proto_reply_t *reply)
+{
+    gw_pending_t *p = arg;
+    p->check = NULL;
+    int rc = -PROTO_ERR_UNAVAILABLE;
+    json_t *j = err == 0 && reply->status == 200 ? json_loadb(reply->body.ptr, reply->body.len, 0, NULL) : NULL;
+    json_t *uid = json_object_get(j, "user_id"), *scope = json_object_get(j, "scope");
+    json_t *expiry = json_object_get(j, "expiry_us");
+    if (json_is_integer(uid) && json_integer_value(uid) > 0 && json_is_integer(scope) && json_is_integer(expiry)) {
+        gw_key_entry_t e;
+        memset(&e, 0, sizeof e);
+        memcpy(e.hash, p->key.hash, sizeof e.hash);
+        memcpy(e.prefix, p->key.prefix, sizeof e.prefix);
+        e.user_id = (uint64_t)json_integer_value(uid);
+        e.scope = (uint32_t)json_integer_value(scope);
+        e.expiry_us = json_integer_value(expiry);
+        e.fetched_ms = gw_now_ms();
+        gw_keys_store(&p->loop->keys, &e);
+        rc = gw_keys_admit(&p->loop->keys, &e, (int64_t)time(NULL) * 1000000, &p->msg.req.principal);
+    } else if (err == 0 && reply->status == 404) {
+        rc = -PROTO_ERR_API_KEY_NOT_VALID;
+    }
+    json_decref(j);
+    gw__key_result(p, rc);
+    gw__submit(p);
+}
+
+/* A key the cache cannot answer for. The keys service decides; while it cannot be reached the
+ * request goes on unauthenticated with UNAVAILABLE (503 where a user is needed), never 401. */
+static int gw__key_verify(gw_pending_t *p)
+{
+    static const proto_role_t *keys_role;
+    if (keys_role == NULL)
+        keys_role = proto_role_by_name("keys");
+    gw_board_t *board = p->loop->boards[keys_role - proto_roles];
+    char body[PROTO_APIKEY_HASH_HEX + 64], hex[PROTO_APIKEY_HASH_HEX + 1];
+    int err = 0;
+    if (board == NULL || gw_board_live_workers(board) == 0) {
+        gw__key_result(p, -PROTO_ERR_UNAVAILABLE);
+        gw__submit(p);
+        return 0;
+    }
+    sodium_bin2hex(hex, sizeof hex, p->key.hash, sizeof p->key.hash);
+    snprintf(body, sizeof body, "{\"prefix\":\"%s\",\"hash\":\"%s\"}", p->key.prefix, hex);
+    p->check = gw_call_start(board, "POST", "/_internal/keys/verify/", NULL, body, gw__on_key_checked, p, &err);
+    if (p->check == NULL) {
+        gw__key_result(p, -PROTO_ERR_UNAVAILABLE);
+        gw__submit(p);
+    }
+    return 0;
+}
+
+/* Whether the request's Authorization header is an Api-Key (for the throttle). */
+static bool gw__is_api_key(h2o_iovec_t authorization)
+{
+    static const char scheme[] = "api-key ";
+    return authorization.len >= sizeof scheme - 1 && strncasecmp(authorization.base, scheme, sizeof scheme - 1) == 0;
+}
+
 int gw_proxy_handle(gw_loop_t *loop, gw_board_t *board, h2o_req_t *req)
 {
     gw_server_t *server = loop->server;
@@ -293,9 +393,28 @@ int gw_proxy_handle(gw_loop_t *loop, gw_board_t *board, h2o_req_t *req)
     }
 
     h2o_iovec_t authorization = gw__header(req, H2O_STRLIT("authorization"));
-    gw_auth_authenticate(&loop->auth, authorization.base, authorization.len, (int64_t)time(NULL), &rq->principal);
+    int auth_rc = gw_auth_authenticate(&loop->auth, authorization.base, authorization.len, (int64_t)time(NULL),
+                                       &rq->principal, &p->key);
     p->loop = loop;
-    p->idempotent = gw__idempotent(req->method);
+    p->idempotent = gw__idempotent(req);
+    if (gw__is_api_key(authorization) && rq->principal.cred != PROTO_CRED_API_KEY) {
+        /* an address that keeps presenting bad keys waits, without asking the keys service */
+        int64_t wait_ms = gw_keys_throttled(&loop->keys, r->client, gw_now_ms());
+        if (wait_ms > 0) {
+            char retry[24];
+            loop->keys.throttled++;
+            int n = snprintf(retry, sizeof retry, "%lld", (long long)((wait_ms + 999) / 1000));
+            h2o_iovec_t value = h2o_strdup(&req->pool, retry, (size_t)n);
+            h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, value.base, value.len);
+            gw_reply_error(req, PROTO_ERR_THROTTLED);
+            return 0;
+        }
+        if (auth_rc == GW_AUTH_VERIFY_KEY)
+            return gw__key_verify(p);
+        gw__key_result(p, -rq->principal.auth_error);
+    } else if (rq->principal.cred == PROTO_CRED_API_KEY) {
+        gw__key_result(p, 0);
+    }
     /* a session counts only when no Authorization credentials came: those were tried first */
     if (rq->principal.cred == PROTO_CRED_NONE && rq->principal.auth_error == 0 && gw__session_cookie(p))
         return gw__session(p);

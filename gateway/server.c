@@ -193,6 +193,7 @@ static void gw__on_tick(h2o_timeout_entry_t *entry)
     for (size_t i = 0; i < proto_num_roles; i++)
         gw_board_tick(loop->boards[i]);
     gw_events_tick(&loop->events);
+    gw_keys_tick(loop);
     gw__watch_keyring(loop);
     h2o_timeout_link(loop->ctx.loop, &loop->tick_timeout, &loop->tick);
 }
@@ -207,6 +208,15 @@ int gw_loop_init(gw_loop_t *loop, gw_server_t *server)
     loop->accept_ctx.hosts = server->h2o.hosts;
     gw_auth_init(&loop->auth, &server->jwt);
     loop->auth.revocations = &loop->events.revocations;
+    gw_keys_config_t kc = {.cache_ms = cfg->key_cache_ms,
+                           .flush_ms = cfg->key_usage_flush_ms,
+                           .fail_free = cfg->key_fail_free,
+                           .fail_max_ms = (int64_t)cfg->key_fail_max_delay_s * 1000};
+    if (gw_keys_init(&loop->keys, &kc) != 0) {
+        fprintf(stderr, "apibus-gateway: out of memory for the API key cache\n");
+        return -1;
+    }
+    loop->auth.keys = &loop->keys;
     gw_sessions_init(&loop->sessions, cfg->session_cache_ms);
     struct stat st;
     if (cfg->jwt_from_file && stat(cfg->jwt_keyring_path, &st) == 0)
@@ -274,6 +284,7 @@ void gw_loop_dispose(gw_loop_t *loop)
         h2o_socket_close(loop->listener);
     gw_internal_dispose(&loop->internal);
     gw_events_dispose(&loop->events);
+    gw_keys_dispose(&loop->keys);
     for (size_t i = 0; i < GW_MAX_ROLES; i++)
         gw_board_destroy(loop->boards[i]);
     /* h2o 2.2.5 cannot dispose a context while connections are open; the process is exiting */

@@ -19,6 +19,7 @@
 #include "gateway/forwarded.h"
 #include "gateway/internal.h"
 #include "gateway/jwt.h"
+#include "gateway/keys.h"
 #include "gateway/request_id.h"
 #include "gateway/session.h"
 
@@ -44,8 +45,9 @@ typedef struct st_gw_loop_t {
     h2o_socket_t *listener;
     h2o_timeout_t tick_timeout;
     h2o_timeout_entry_t tick;
-    gw_events_t events;     /* revocations learnt from auth (and keys) */
+    gw_events_t events;     /* what auth and keys publish: valid-after times, logouts, rotations, revoked keys */
     gw_sessions_t sessions; /* session cookies checked with auth, cached briefly */
+    gw_keys_t keys;         /* API keys checked with the keys service, cached; revocations, usage */
     gw_internal_t internal; /* the `apibus` command's way in */
     struct timespec keyring_mtime;
     int64_t keyring_checked_ms;

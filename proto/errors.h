@@ -28,6 +28,8 @@
     X(UNSUPPORTED_MEDIA_TYPE, 415, NULL, "Unsupported media type in request.")                               \
     X(IDEMPOTENCY_MISMATCH, 422, "idempotency_key_reused",                                                    \
       "This Idempotency-Key was already used with a different request.")                                     \
+    X(IDEMPOTENCY_IN_FLIGHT, 409, "idempotency_key_in_use",                                                    \
+      "A request with this Idempotency-Key is still being processed; retry it later.")                        \
     X(THROTTLED, 429, NULL, "Request was throttled.")                                                        \
     X(INTERNAL, 500, NULL, "A server error occurred.")                                                       \
     X(NO_MEMORY, 500, NULL, "The server ran out of memory.")                                                 \

@@ -22,7 +22,9 @@
 #define PROTO_EVENT_TYPES(X)                                                                                     \
     X(USER_VALID_AFTER, "user.valid_after") /* user_id: its tokens and sessions from before at_us are void */    \
     X(SESSION_REVOKED, "session.revoked")   /* key: hex SHA-256 of the session id (logout) */                     \
-    X(KEYRING_CHANGED, "jwt.keyring")       /* the JWT keyring file changed: reload it */
+    X(KEYRING_CHANGED, "jwt.keyring")       /* the JWT keyring file changed: reload it */                         \
+    X(KEY_REVOKED, "key.revoked")           /* key: the API key's prefix (user_id: its owner): refuse it */      \
+    X(USER_DEACTIVATED, "user.deactivated") /* user_id: refuse everything of the user, its API keys included */
 
 typedef enum en_proto_event_type_t {
     PROTO_EVENT_UNKNOWN = 0,

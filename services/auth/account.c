@@ -25,6 +25,19 @@ MDB_txn *auth_read_txn_or_500(svc_ctx_t *ctx)
     return txn;
 }
 
+int auth_me_or_reply(svc_ctx_t *ctx, auth_user_t *u)
+{
+    MDB_txn *txn = auth_read_txn_or_500(ctx);
+    if (txn == NULL)
+        return -1;
+    int rc = auth_store_user_get(&auth_of(ctx)->st, txn, svc_principal(ctx)->user_id, u);
+    if (rc == 0 && u->is_active)
+        return 0;
+    /* a token for a user that is gone or inactive: as if it had been refused at the door */
+    svc_reply_error(ctx, rc == 0 || rc == -PROTO_ERR_NOT_FOUND ? -PROTO_ERR_TOKEN_NOT_VALID : rc);
+    return -1;
+}
+
 const char *auth_input_str(svc_ctx_t *ctx, const char *name, size_t *len)
 {
     json_t *v = json_object_get(svc_input(ctx), name);

@@ -6,6 +6,9 @@
  *   routes.c    models, the route table, init/fini      account.c  user JSON, tokens, sessions, throttle replies
  *   login.c     register, login                         user.c     user details, password change
  *   token.c     token refresh/verify, logout            internal.c session check, users, key rotation
+ *   otp.c       two-factor enrolment, code checks       otp_login.c the second login step (verify-otp/)
+ *   totp.c      RFC 6238 codes, base32, otpauth URIs     recovery.c recovery codes
+ *   otp_key.c   the key sealing TOTP secrets            otp_store.c their storage
  */
 #ifndef APIBUS_SERVICES_AUTH_AUTH_H
 #define APIBUS_SERVICES_AUTH_AUTH_H
@@ -22,6 +25,7 @@ typedef struct st_auth_t {
     auth_store_t st;
     auth_hasher_t *hasher;
     auth_tokens_t tokens;
+    auth_otp_keys_t otp_keys;
     /* an unknown e-mail is checked against this, so it costs what a wrong password costs */
     char dummy_hash[AUTH_HASH_MAX];
 } auth_t;
@@ -40,6 +44,11 @@ void auth_password_change(svc_ctx_t *ctx);
 void auth_logout(svc_ctx_t *ctx);
 void auth_token_refresh(svc_ctx_t *ctx);
 void auth_token_verify(svc_ctx_t *ctx);
+void auth_verify_otp(svc_ctx_t *ctx);
+void auth_otp_status(svc_ctx_t *ctx);
+void auth_otp_setup(svc_ctx_t *ctx);
+void auth_otp_confirm(svc_ctx_t *ctx);
+void auth_otp_disable(svc_ctx_t *ctx);
 
 /* internal routes */
 void auth_session_check(svc_ctx_t *ctx);
@@ -48,12 +57,15 @@ void auth_users_create(svc_ctx_t *ctx);
 void auth_users_set_password(svc_ctx_t *ctx);
 void auth_users_deactivate(svc_ctx_t *ctx);
 void auth_jwt_rotate(svc_ctx_t *ctx);
+void auth_users_otp_reset(svc_ctx_t *ctx);
 
 /* --- account.c: shared by the handlers -------------------------------------------------------- */
 
 auth_t *auth_of(svc_ctx_t *ctx);
 /* The request's read transaction, or a 500 reply and NULL. */
 MDB_txn *auth_read_txn_or_500(svc_ctx_t *ctx);
+/* The signed-in user (active), or a reply (401 when gone or inactive, 500) and -1. */
+int auth_me_or_reply(svc_ctx_t *ctx, auth_user_t *u);
 /* A string field of the validated input (NULL when absent), and its length. */
 const char *auth_input_str(svc_ctx_t *ctx, const char *name, size_t *len);
 /* Pegasus's CustomUser: {id, first_name, last_name, email, avatar_url, get_display_name}. */
@@ -86,5 +98,30 @@ void auth_session_cookies(svc_ctx_t *ctx, const auth_new_session_t *ns);
 void auth_session_clear_cookies(svc_ctx_t *ctx);
 /* The hash of the session cookie the request carries; false when it has none. */
 bool auth_session_of_request(svc_ctx_t *ctx, unsigned char hash[PROTO_SESSION_HASH_LEN]);
+
+/* --- two-factor (otp.c, otp_login.c) ---------------------------------------------------------- */
+
+#define AUTH_OTP_KEY_MAX 32 /* "o:" + a user id: the throttle key of wrong codes */
+#define AUTH_OTP_TOKEN_TEXT 37 /* a UUID4 and its NUL */
+
+/* The throttle key counting a user's wrong second-factor codes. */
+void auth_otp_throttle_key(uint64_t user_id, char out[AUTH_OTP_KEY_MAX]);
+
+/* Checks what the user typed against their enrolment at now_us: a 6-digit code of a time step
+ * after the last one accepted (replays are refused), or, when allow_recovery, an unused recovery
+ * code. On success updates *o (the step, or the code now used) for the caller to store, sets
+ * *recovery_used, and returns 0; -1 otherwise (also when the secret does not open, logged). */
+int auth_otp_check(const auth_t *a, uint64_t user_id, auth_otp_t *o, const char *code, size_t len, int64_t now_us,
+                   bool allow_recovery, bool *recovery_used);
+
+/* A temp_otp_token of a login waiting for its second step: the text goes to the client, only its
+ * hash is stored. prepare runs anywhere; store inside the login's write. */
+typedef struct st_auth_otp_token_t {
+    char text[AUTH_OTP_TOKEN_TEXT];
+    uint8_t hash[AUTH_OTP_TOKEN_HASH_LEN];
+    auth_otp_login_t login;
+} auth_otp_token_t;
+void auth_otp_token_prepare(const auth_t *a, uint64_t user_id, bool session, int64_t now_us, auth_otp_token_t *out);
+int auth_otp_token_store(const auth_t *a, MDB_txn *txn, const auth_otp_token_t *t);
 
 #endif

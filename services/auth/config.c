@@ -21,6 +21,10 @@ void auth_config_defaults(auth_config_t *cfg, unsigned workers)
     cfg->account = (auth_throttle_rule_t){.free = 5, .max_delay_s = 300, .forget_s = 900};
     cfg->address = (auth_throttle_rule_t){.free = 20, .max_delay_s = 60, .forget_s = 900};
     cfg->register_per_hour = 10;
+    snprintf(cfg->otp_issuer, sizeof cfg->otp_issuer, "%s", "apibus");
+    cfg->otp_token_lifetime_s = 300;
+    cfg->otp_token_attempts = 5;
+    cfg->otp_user = (auth_throttle_rule_t){.free = 5, .max_delay_s = 300, .forget_s = 900};
 }
 
 /* A decimal number with an optional binary suffix (K, M, G), as the runtime's sizes. */
@@ -52,6 +56,8 @@ int auth_config_from_env(auth_config_t *cfg, unsigned workers, char *err, size_t
     uint64_t pmin = cfg->password_min, age = (uint64_t)cfg->session_age_s, reg = cfg->register_per_hour;
     uint64_t acc_free = cfg->account.free, acc_max = (uint64_t)cfg->account.max_delay_s;
     uint64_t adr_free = cfg->address.free, adr_max = (uint64_t)cfg->address.max_delay_s;
+    uint64_t otp_life = (uint64_t)cfg->otp_token_lifetime_s, otp_attempts = cfg->otp_token_attempts;
+    uint64_t otp_free = cfg->otp_user.free, otp_max = (uint64_t)cfg->otp_user.max_delay_s;
     uint64_t waiting_cap = workers > 2 ? workers - 2 : 1;
     if (auth__env_u64("APIBUS_JWT_ACCESS_LIFETIME_S", 60, 7 * 24 * 3600, &access, err, cap) != 0 ||
         auth__env_u64("APIBUS_JWT_REFRESH_LIFETIME_S", 60, 366 * 24 * 3600, &refresh, err, cap) != 0 ||
@@ -67,8 +73,22 @@ int auth_config_from_env(auth_config_t *cfg, unsigned workers, char *err, size_t
         auth__env_u64("APIBUS_AUTH_THROTTLE_ACCOUNT_FREE", 1, 1000, &acc_free, err, cap) != 0 ||
         auth__env_u64("APIBUS_AUTH_THROTTLE_ACCOUNT_MAX_DELAY_S", 1, 86400, &acc_max, err, cap) != 0 ||
         auth__env_u64("APIBUS_AUTH_THROTTLE_ADDRESS_FREE", 1, 100000, &adr_free, err, cap) != 0 ||
-        auth__env_u64("APIBUS_AUTH_THROTTLE_ADDRESS_MAX_DELAY_S", 1, 86400, &adr_max, err, cap) != 0)
+        auth__env_u64("APIBUS_AUTH_THROTTLE_ADDRESS_MAX_DELAY_S", 1, 86400, &adr_max, err, cap) != 0 ||
+        auth__env_u64("APIBUS_AUTH_OTP_TOKEN_LIFETIME_S", 1, 3600, &otp_life, err, cap) != 0 ||
+        auth__env_u64("APIBUS_AUTH_OTP_TOKEN_ATTEMPTS", 1, 100, &otp_attempts, err, cap) != 0 ||
+        auth__env_u64("APIBUS_AUTH_OTP_THROTTLE_FREE", 1, 1000, &otp_free, err, cap) != 0 ||
+        auth__env_u64("APIBUS_AUTH_OTP_THROTTLE_MAX_DELAY_S", 1, 86400, &otp_max, err, cap) != 0)
         return -1;
+    const char *issuer = getenv("APIBUS_AUTH_OTP_ISSUER");
+    if (issuer != NULL && *issuer != '\0') {
+        /* a colon would end the issuer inside the URI's label */
+        if (strlen(issuer) >= sizeof cfg->otp_issuer || strchr(issuer, ':') != NULL) {
+            snprintf(err, cap, "APIBUS_AUTH_OTP_ISSUER must be 1 to %zu characters without ':'",
+                     sizeof cfg->otp_issuer - 1);
+            return -1;
+        }
+        snprintf(cfg->otp_issuer, sizeof cfg->otp_issuer, "%s", issuer);
+    }
     const char *avatar = getenv("APIBUS_AUTH_AVATAR_BASE");
     if (avatar != NULL) {
         if (strlen(avatar) >= sizeof cfg->avatar_base) {
@@ -92,5 +112,9 @@ int auth_config_from_env(auth_config_t *cfg, unsigned workers, char *err, size_t
     cfg->account.max_delay_s = (int64_t)acc_max;
     cfg->address.free = (uint32_t)adr_free;
     cfg->address.max_delay_s = (int64_t)adr_max;
+    cfg->otp_token_lifetime_s = (int64_t)otp_life;
+    cfg->otp_token_attempts = (uint32_t)otp_attempts;
+    cfg->otp_user.free = (uint32_t)otp_free;
+    cfg->otp_user.max_delay_s = (int64_t)otp_max;
     return 0;
 }

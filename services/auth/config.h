@@ -31,6 +31,10 @@ typedef struct st_auth_config_t {
     auth_throttle_rule_t account; /* APIBUS_AUTH_THROTTLE_ACCOUNT_FREE 5, _ACCOUNT_MAX_DELAY_S 300 */
     auth_throttle_rule_t address; /* APIBUS_AUTH_THROTTLE_ADDRESS_FREE 20, _ADDRESS_MAX_DELAY_S 60 */
     unsigned register_per_hour;   /* APIBUS_AUTH_REGISTER_PER_HOUR, 10 per client address */
+    char otp_issuer[65];          /* APIBUS_AUTH_OTP_ISSUER, "apibus": the name authenticator apps show */
+    int64_t otp_token_lifetime_s; /* APIBUS_AUTH_OTP_TOKEN_LIFETIME_S, 300: login's temp_otp_token */
+    uint32_t otp_token_attempts;  /* APIBUS_AUTH_OTP_TOKEN_ATTEMPTS, 5 wrong codes end a temp_otp_token */
+    auth_throttle_rule_t otp_user; /* APIBUS_AUTH_OTP_THROTTLE_FREE 5, _MAX_DELAY_S 300: wrong codes per user */
 } auth_config_t;
 
 void auth_config_defaults(auth_config_t *cfg, unsigned workers);

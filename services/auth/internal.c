@@ -173,6 +173,50 @@ void auth_users_deactivate(svc_ctx_t *ctx)
     auth__admin(ctx, AUTH_ADMIN_DEACTIVATE);
 }
 
+/* --- two-factor reset ----------------------------------------------------------------------------- */
+
+typedef struct st_auth_otp_reset_write_t {
+    auth_t *a;
+    char email[AUTH_EMAIL_MAX + 1];
+    auth_user_t user;
+    bool was_on;
+} auth_otp_reset_write_t;
+
+static int auth__otp_reset_write(MDB_txn *txn, void *arg)
+{
+    auth_otp_reset_write_t *w = arg;
+    char key[AUTH_OTP_KEY_MAX];
+    int rc = auth_store_user_by_email(&w->a->st, txn, w->email, &w->user);
+    if (rc != 0 || (rc = auth_store_otp_active(&w->a->st, txn, w->user.id, &w->was_on)) != 0 ||
+        (rc = auth_store_otp_del(&w->a->st, txn, w->user.id)) != 0)
+        return rc;
+    /* waiting second steps need no clean-up: verify-otp/ refuses them once no enrolment is on */
+    auth_otp_throttle_key(w->user.id, key);
+    return auth_store_throttle_del(&w->a->st, txn, key);
+}
+
+/* POST {"email"} -> the user and "two_factor_was_on": for a user who lost their authenticator
+ * and their recovery codes; they log in with the password alone and may enrol again. */
+void auth_users_otp_reset(svc_ctx_t *ctx)
+{
+    size_t elen;
+    const char *email = auth_input_str(ctx, "email", &elen);
+    auth_otp_reset_write_t *w = svc_alloc(ctx, sizeof *w);
+    memset(w, 0, sizeof *w);
+    w->a = auth_of(ctx);
+    if (auth_email_normalize(email, elen, w->email) < 0) {
+        svc_reply_field_error(ctx, "email", "Enter a valid email address.");
+        return;
+    }
+    if (auth_write_or_reply(ctx, auth__otp_reset_write, w, 0) != 0)
+        return;
+    if (w->was_on)
+        svc_log("info", "user %llu: two-factor authentication reset by the operator", (unsigned long long)w->user.id);
+    json_t *body = auth__user_admin_json(&w->user);
+    json_object_set_new(body, "two_factor_was_on", json_boolean(w->was_on));
+    svc_reply_json(ctx, 200, body);
+}
+
 /* --- key rotation -------------------------------------------------------------------------------- */
 
 typedef struct st_auth_rotate_write_t {

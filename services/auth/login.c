@@ -1,7 +1,8 @@
 /*
  * Registration and login. A login's answer and its cost do not depend on whether the e-mail
  * exists: an unknown address is checked against a dummy hash, counts against the same throttle
- * key, and fails with the same body.
+ * key, and fails with the same body. A user with two-factor on gets no token and no session
+ * here, only a temp_otp_token for verify-otp/ (otp_login.c).
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -43,7 +44,9 @@ typedef struct st_auth_login_write_t {
     const char *rehash; /* a stronger hash of the password, or NULL */
     bool session;
     auth_new_session_t ns;
-    auth_user_t user; /* out: the user as stored */
+    auth_otp_token_t otp_token;
+    bool otp_required; /* out: the second step is due; otp_token was stored instead of a session */
+    auth_user_t user;  /* out: the user as stored */
 } auth_login_write_t;
 
 static int auth__login_write(MDB_txn *txn, void *arg)
@@ -63,16 +66,21 @@ static int auth__login_write(MDB_txn *txn, void *arg)
         auth_throttle_fail(&w->a->cfg.address, &ts, w->now_us);
         return auth_store_throttle_put(st, txn, w->client_key, &ts);
     }
-    if ((rc = auth_store_user_get(st, txn, w->user_id, &w->user)) != 0)
+    if ((rc = auth_store_user_get(st, txn, w->user_id, &w->user)) != 0 ||
+        (rc = auth_store_otp_active(st, txn, w->user_id, &w->otp_required)) != 0)
         return rc;
-    /* Simple JWT's UPDATE_LAST_LOGIN, on in Pegasus */
-    w->user.last_login_us = w->now_us;
+    /* Simple JWT's UPDATE_LAST_LOGIN, on in Pegasus; with two-factor the login ends at verify-otp/ */
+    if (!w->otp_required)
+        w->user.last_login_us = w->now_us;
     if (w->rehash != NULL)
         snprintf(w->user.password, sizeof w->user.password, "%s", w->rehash);
     if (!w->user.newer && (rc = auth_store_user_put(st, w->svc, txn, &w->user)) != 0)
         return rc;
+    /* the password was right: its throttle has done its job either way */
     if ((rc = auth_store_throttle_del(st, txn, w->account_key)) != 0)
         return rc;
+    if (w->otp_required)
+        return auth_otp_token_store(w->a, txn, &w->otp_token);
     return w->session ? auth_session_store(w->a, txn, &w->ns) : 0;
 }
 
@@ -96,10 +104,17 @@ static int auth__login_throttle_or_429(svc_ctx_t *ctx, MDB_txn *txn, const auth_
     return -1;
 }
 
-/* The credentials are good: this is where a second factor will be asked for (Pegasus's
- * "otp_required" answer) before any token is issued. */
+/* The credentials are good: tokens (and the session), or, with two-factor on, Pegasus's
+ * "otp_required" answer and nothing that grants access. */
 static void auth__login_complete(svc_ctx_t *ctx, auth_login_write_t *w)
 {
+    if (w->otp_required) {
+        svc_reply_json(ctx, 200,
+                       json_pack("{s:s, s:s, s:s}", "status", "otp_required", "detail", "OTP required for 2FA",
+                                 "temp_otp_token", w->otp_token.text));
+        sodium_memzero(w->otp_token.text, sizeof w->otp_token.text);
+        return;
+    }
     json_t *jwt = auth_jwt_pair_or_500(ctx, &w->user, w->now_us);
     if (jwt == NULL)
         return;
@@ -158,6 +173,8 @@ void auth_login(svc_ctx_t *ctx)
         w->rehash = stronger;
     if (w->ok && w->session)
         auth_session_prepare(a, w->user_id, w->now_us, &w->ns);
+    if (w->ok) /* used only when the write finds two-factor on */
+        auth_otp_token_prepare(a, w->user_id, w->session, w->now_us, &w->otp_token);
     rc = auth_write_or_reply(ctx, auth__login_write, w, 0);
     sodium_memzero(stronger, sizeof stronger);
     if (rc != 0)

@@ -10,7 +10,8 @@
 
 const char *const auth_store_databases[AUTH_DB_COUNT + 1] = {
     [AUTH_DB_USERS] = "users",     [AUTH_DB_BY_EMAIL] = "by_email", [AUTH_DB_SESSIONS] = "sessions",
-    [AUTH_DB_REVOKED] = "revoked", [AUTH_DB_THROTTLE] = "throttle", [AUTH_DB_COUNT] = NULL,
+    [AUTH_DB_REVOKED] = "revoked", [AUTH_DB_THROTTLE] = "throttle", [AUTH_DB_OTP] = "otp",
+    [AUTH_DB_OTP_LOGIN] = "otp_login", [AUTH_DB_COUNT] = NULL,
 };
 
 #define AUTH_USER_FIELDS 10

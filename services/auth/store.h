@@ -7,7 +7,10 @@
  *   by_email  e-mail key (auth_email_key)   -> id (8 BE)
  *   sessions  SHA-256 of the session id     -> [version, user id, created_us, expires_us]
  *   revoked   refresh token jti (text)      -> its exp (8 BE): refused until then
- *   throttle  "a:" e-mail key | "i:" / "r:" client address -> [failures, last_us] (ephemeral counters)
+ *   throttle  "a:" e-mail key | "i:" / "r:" client address | "o:" user id -> [failures, last_us]
+ *             (ephemeral counters; "o:" counts wrong second-factor codes)
+ *   otp       user id (8 BE)                -> the user's TOTP enrolment (otp_store.c)
+ *   otp_login SHA-256 of a temp_otp_token   -> the first half of a two-factor login (otp_store.c)
  * User ids come from the runtime's "users" sequence: never reused, even after a delete.
  *
  * User record: [version, email, first_name, last_name, password hash, is_staff, is_active,
@@ -26,6 +29,7 @@
 #include "proto/session.h"
 #include "services/auth/email.h"
 #include "services/auth/hasher.h"
+#include "services/auth/otp_key.h"
 #include "services/auth/throttle.h"
 #include "services/runtime/service.h"
 
@@ -39,6 +43,8 @@ typedef enum en_auth_db_t {
     AUTH_DB_SESSIONS,
     AUTH_DB_REVOKED,
     AUTH_DB_THROTTLE,
+    AUTH_DB_OTP,
+    AUTH_DB_OTP_LOGIN,
     AUTH_DB_COUNT
 } auth_db_t;
 
@@ -88,6 +94,51 @@ int auth_store_revoked(const auth_store_t *st, MDB_txn *txn, const char *jti);
 int auth_store_throttle_get(const auth_store_t *st, MDB_txn *txn, const char *key, auth_throttle_state_t *out);
 int auth_store_throttle_put(const auth_store_t *st, MDB_txn *txn, const char *key, const auth_throttle_state_t *s);
 int auth_store_throttle_del(const auth_store_t *st, MDB_txn *txn, const char *key);
+
+/* --- two-factor (otp_store.c) ------------------------------------------------------------------ */
+
+#define AUTH_OTP_TOKEN_HASH_LEN 32
+
+/* A user's TOTP enrolment: [version, active, sealed secret, last_step, created_us, confirmed_us,
+ * [recovery code hashes]], a used recovery code's hash emptied. */
+typedef struct st_auth_otp_t {
+    bool active; /* confirmed with a first code; false: started, waiting for it */
+    uint8_t sealed[AUTH_OTP_SEALED_LEN];
+    int64_t last_step; /* the newest time step accepted: codes of it or earlier are refused */
+    int64_t created_us, confirmed_us;
+    uint8_t recovery[AUTH_RECOVERY_CODES][AUTH_RECOVERY_HASH_LEN];
+    bool recovery_left[AUTH_RECOVERY_CODES];
+    bool newer; /* written by a newer version: never write it back */
+} auth_otp_t;
+
+/* The first step of a two-factor login: [version, user id, created_us, expires_us, session,
+ * wrong codes so far]. */
+typedef struct st_auth_otp_login_t {
+    uint64_t user_id;
+    int64_t created_us, expires_us;
+    bool session;       /* the login asked for a browser session */
+    uint32_t attempts;  /* wrong codes given with this token */
+} auth_otp_login_t;
+
+int auth_store_otp_get(const auth_store_t *st, MDB_txn *txn, uint64_t user_id, auth_otp_t *out);
+int auth_store_otp_put(const auth_store_t *st, MDB_txn *txn, uint64_t user_id, const auth_otp_t *otp);
+/* 0 also when there was none. */
+int auth_store_otp_del(const auth_store_t *st, MDB_txn *txn, uint64_t user_id);
+/* Whether the user must give a second factor (an active enrolment). */
+int auth_store_otp_active(const auth_store_t *st, MDB_txn *txn, uint64_t user_id, bool *active);
+
+int auth_store_otp_login_put(const auth_store_t *st, MDB_txn *txn, const uint8_t hash[AUTH_OTP_TOKEN_HASH_LEN],
+                             const auth_otp_login_t *l);
+int auth_store_otp_login_get(const auth_store_t *st, MDB_txn *txn, const uint8_t hash[AUTH_OTP_TOKEN_HASH_LEN],
+                             auth_otp_login_t *l);
+int auth_store_otp_login_del(const auth_store_t *st, MDB_txn *txn, const uint8_t hash[AUTH_OTP_TOKEN_HASH_LEN]);
+/* Deletes expired entries among the (at most) `look` that follow a random key: called at each
+ * new token, it keeps abandoned logins from piling up without a timer or a full scan. */
+int auth_store_otp_login_sweep(const auth_store_t *st, MDB_txn *txn, int64_t now_us, unsigned look);
+
+/* The stored forms (exposed for the unit tests). */
+int auth_otp_encode(const auth_otp_t *otp, char **out, size_t *len);
+int auth_otp_decode(const void *data, size_t len, auth_otp_t *otp);
 
 /* The user record's stored form (exposed for the unit tests). */
 int auth_user_encode(const auth_user_t *user, char **out, size_t *len);

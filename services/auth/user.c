@@ -13,23 +13,10 @@
 
 #define AUTH_MSG_TAKEN "A user is already registered with this e-mail address."
 
-static int auth__me_or_reply(svc_ctx_t *ctx, auth_user_t *u)
-{
-    MDB_txn *txn = auth_read_txn_or_500(ctx);
-    if (txn == NULL)
-        return -1;
-    int rc = auth_store_user_get(&auth_of(ctx)->st, txn, svc_principal(ctx)->user_id, u);
-    if (rc == 0 && u->is_active)
-        return 0;
-    /* a token for a user that is gone or inactive: as if it had been refused at the door */
-    svc_reply_error(ctx, rc == 0 || rc == -PROTO_ERR_NOT_FOUND ? -PROTO_ERR_TOKEN_NOT_VALID : rc);
-    return -1;
-}
-
 void auth_user_retrieve(svc_ctx_t *ctx)
 {
     auth_user_t *u = svc_alloc(ctx, sizeof *u);
-    if (auth__me_or_reply(ctx, u) != 0)
+    if (auth_me_or_reply(ctx, u) != 0)
         return;
     svc_reply_json(ctx, 200, auth_user_json(auth_of(ctx), u));
 }
@@ -62,7 +49,7 @@ void auth_user_update(svc_ctx_t *ctx)
 {
     auth_user_write_t *w = svc_alloc(ctx, sizeof *w);
     memset(w, 0, sizeof *w);
-    if (auth__me_or_reply(ctx, &w->user) != 0)
+    if (auth_me_or_reply(ctx, &w->user) != 0)
         return;
     w->a = auth_of(ctx);
     w->svc = svc_service(ctx);
@@ -120,7 +107,7 @@ void auth_password_change(svc_ctx_t *ctx)
     size_t olen, n1len, n2len;
     const char *old = auth_input_str(ctx, "old_password", &olen);
     const char *n1 = auth_input_str(ctx, "new_password1", &n1len), *n2 = auth_input_str(ctx, "new_password2", &n2len);
-    if (auth__me_or_reply(ctx, u) != 0)
+    if (auth_me_or_reply(ctx, u) != 0)
         return;
     bool ok = false, rehash;
     int rc = auth_hasher_verify(a->hasher, u->password, old, olen, &ok, &rehash);

@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,6 +74,8 @@ MDB_txn *svc_read_txn(svc_ctx_t *ctx)
 {
     if (ctx->read_txn == NULL) {
         int rc = mdb_txn_begin(ctx->svc->env, NULL, MDB_RDONLY, &ctx->read_txn);
+        if (rc == EAGAIN)
+            svc__store_pidns_fatal("read transaction");
         if (rc != 0) {
             /* MDB_READERS_FULL and friends: the handler gets NULL and answers 500 through
              * svc_storage_error-style handling; the cause is logged here. */

@@ -54,6 +54,10 @@ static void svc__dispatch(svc_ctx_t *ctx)
             return;
         }
     }
+    /* after permission and validation: as with Stripe, a request that never reached its endpoint
+     * stores no outcome and does not use up its key */
+    if (svc__idem_begin(ctx) != 0)
+        return;
     ctx->route->handler(ctx);
     if (!ctx->replied) {
         svc_log("error", "%s %s: the handler did not reply", ctx->route->method, ctx->route->path);
@@ -92,6 +96,8 @@ void svc_handle_request(svc_t *svc, const proto_request_t *req, svc_result_t *re
     if (ctx->body != NULL && ctx->num_headers < PROTO_MAX_HEADERS &&
         proto_header_get(ctx->headers, ctx->num_headers, "content-type").len == 0)
         svc_reply_header(ctx, "content-type", "application/json");
+    /* the reply is final: store it with the request's write, then release the held batch */
+    svc__idem_finish(ctx);
     memset(res, 0, sizeof *res);
     res->status = ctx->status;
     memcpy(res->headers, ctx->headers, sizeof res->headers);

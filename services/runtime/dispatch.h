@@ -35,6 +35,8 @@ typedef struct st_svc_config_t {
     unsigned max_readers;      /* APIBUS_LMDB_MAX_READERS: read slots shared by all processes */
     unsigned reader_check_ms;  /* APIBUS_LMDB_READER_CHECK_MS: period of mdb_reader_check */
     unsigned write_batch_max;  /* APIBUS_WRITE_BATCH_MAX: most writes in one durable commit */
+    unsigned idempotency_ttl_s; /* APIBUS_IDEMPOTENCY_TTL_S: how long a POST's outcome is kept for retries */
+    unsigned shutdown_grace_ms; /* APIBUS_SHUTDOWN_GRACE_MS: SIGTERM -> exit, finishing held requests */
 } svc_config_t;
 
 /* Fills cfg with the defaults. */

@@ -12,7 +12,13 @@
  * The publisher side of events. The log lives in the runtime's own database under
  * "ev/" + big-endian sequence number, so every instance of a service that shares the LMDB
  * environment numbers from one sequence, and a gateway can ask any of them "since N".
- * One service per process: the PUB socket is process state.
+ * One service per process: the PUB sockets are process state.
+ *
+ * Every gateway gets every event at once: one PUB per gateway of APIBUS_BUS_HOST, each
+ * connected to that gateway's SUB, and an event is sent on each. Without that a gateway would
+ * learn of a change relayed by another only at its next resync (up to APIBUS_EVENTS_RESYNC_MS).
+ * Separate sockets rather than one PUB connected to every gateway: the same delivery (nanomsg's
+ * PUB drops per connection when one is not writable), and a failed send names its gateway.
  */
 
 #define SVC__EV_PREFIX "ev/"
@@ -22,9 +28,11 @@
 #define SVC__EV_PRUNE_BATCH 16 /* old events dropped per append: the log never needs a sweep */
 
 static struct {
-    int sock;
+    int socks[PROTO_MAX_GATEWAYS];
+    char endpoints[PROTO_MAX_GATEWAYS][PROTO_ENDPOINT_MAX];
+    size_t num;
     int64_t retain_us;
-} svc__events = {.sock = -1};
+} svc__events;
 
 static void svc__ev_key(uint8_t out[SVC__EV_PREFIX_LEN + 8], uint64_t seq)
 {
@@ -35,21 +43,27 @@ static void svc__ev_key(uint8_t out[SVC__EV_PREFIX_LEN + 8], uint64_t seq)
 
 int svc_events_open(svc_t *svc, int64_t retain_s)
 {
-    char endpoint[600];
+    size_t n;
     svc__events.retain_us = retain_s * 1000000;
-    if (proto_endpoint(PROTO_PORT_EVENTS, PROTO_SIDE_CONNECT, endpoint, sizeof endpoint) != 0)
+    svc__events.num = 0;
+    if (proto_endpoints(PROTO_PORT_EVENTS, svc__events.endpoints, PROTO_MAX_GATEWAYS, &n) != 0)
         return -PROTO_ERR_UNAVAILABLE;
-    if ((svc__events.sock = proto_bus_pub_connect(endpoint)) < 0) {
-        svc_log("error", "events: cannot connect to %s: %s", endpoint, strerror(errno));
-        return -PROTO_ERR_UNAVAILABLE;
+    for (size_t i = 0; i < n; i++) {
+        if ((svc__events.socks[i] = proto_bus_pub_connect(svc__events.endpoints[i])) < 0) {
+            svc_log("error", "events: cannot connect to %s: %s", svc__events.endpoints[i], strerror(errno));
+            svc_events_close(svc);
+            return -PROTO_ERR_UNAVAILABLE;
+        }
+        svc__events.num++;
     }
     return 0;
 }
 
 void svc_events_close(svc_t *svc)
 {
-    proto_bus_close(svc__events.sock);
-    svc__events.sock = -1;
+    for (size_t i = 0; i < svc__events.num; i++)
+        proto_bus_close(svc__events.socks[i]);
+    svc__events.num = 0;
 }
 
 static void svc__ev_prune(svc_t *svc, MDB_txn *txn, int64_t now_us)
@@ -102,13 +116,14 @@ void svc_event_publish(svc_t *svc, const proto_event_t *ev)
 {
     char *msg;
     size_t len;
-    if (svc__events.sock < 0)
+    if (svc__events.num == 0)
         return;
     if (proto_event_encode(svc->def->name, ev, &msg, &len) != 0)
         svc__oom();
-    if (proto_bus_pub_send(svc__events.sock, msg, len) != 0)
-        svc_log("warn", "events: event %llu not sent (%s); gateways will resync", (unsigned long long)ev->seq,
-                strerror(errno));
+    for (size_t i = 0; i < svc__events.num; i++)
+        if (proto_bus_pub_send(svc__events.socks[i], msg, len) != 0)
+            svc_log("warn", "events: event %llu not sent to %s (%s); that gateway will resync",
+                    (unsigned long long)ev->seq, svc__events.endpoints[i], strerror(errno));
     free(msg);
 }
 

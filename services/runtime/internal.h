@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 #include <lmdb.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -19,6 +20,10 @@
 #define SVC__JSON_MAX_DEPTH 32
 #define SVC__PAGE_SIZE 100
 #define SVC__RUNTIME_DB "_runtime"
+#define SVC__IDEM_DB "_idempotency"         /* (scope, key) -> stored outcome */
+#define SVC__IDEM_EXPIRY_DB "_idempotency_exp" /* (created, scope, key) -> "": expiry order */
+#define SVC__IDEM_KEY_MAX 255                /* longest Idempotency-Key accepted (Stripe's limit) */
+#define SVC__RUNTIME_DBS 3                   /* named databases the runtime adds to a service's */
 
 /* --- arena.c: per-request memory, released in one go ------------------------------------ */
 
@@ -36,10 +41,50 @@ _Noreturn void svc__oom(void);
 /* --- writer.c ----------------------------------------------------------------------------- */
 
 typedef struct st_svc__writer_t svc__writer_t;
+typedef struct st_svc__idem_t svc__idem_t;
 int svc__writer_start(svc_t *svc, svc__writer_t **out);
 /* Finishes everything queued, then stops. NULL is a no-op. */
 void svc__writer_stop(svc__writer_t *w);
-int svc__writer_submit(svc__writer_t *w, svc_write_fn fn, void *arg);
+/* Runs fn on the writer thread and waits. With idem (a request carrying an Idempotency-Key),
+ * see idempotency.c: the write's batch stays open until svc__writer_finalize stores the reply. */
+int svc__writer_submit(svc__writer_t *w, svc_write_fn fn, void *arg, svc__idem_t *idem);
+/* Stores idem's outcome (record, already encoded) in the batch its write is in, or in a new
+ * one when that batch had to commit without it; waits until it is durable. 0 or -err. */
+int svc__writer_finalize(svc__writer_t *w, svc__idem_t *idem);
+
+/* --- idempotency.c: Idempotency-Key on POST ------------------------------------------------- */
+
+struct st_svc__idem_t {
+    bool active;   /* the request carries a valid key on a POST route: writes are tracked */
+    bool holding;  /* writer thread: its write sits in the open batch, waiting for the reply */
+    bool applied;  /* a write of this request succeeded (the outcome must be stored) */
+    bool replay;   /* the writer found the key already stored by another process: replay it */
+    bool claimed;  /* the key is in this process's in-flight set */
+    char key[16 + 24 + SVC__IDEM_KEY_MAX]; /* scope ("u:<user id>:") + the key */
+    size_t key_len;
+    unsigned char fingerprint[32];         /* BLAKE2b of method, path, query, content type, body */
+    int64_t now_us;
+    void *stored;       /* replay: the stored record (malloc'ed) */
+    size_t stored_len;
+    proto_buf_t record; /* finalize: the record to store */
+};
+
+/* Before the handler: validates the key, replays a stored outcome, refuses a reused key (422) or
+ * one in flight (409). Returns 0 to run the handler, or -1 when it has replied. */
+int svc__idem_begin(svc_ctx_t *ctx);
+/* After the handler: stores the outcome with the write (or replays what another instance
+ * stored first), then releases the key. No-op for requests without a key. */
+void svc__idem_finish(svc_ctx_t *ctx);
+/* Writer thread, inside the write's nested transaction, before fn: 0 to run fn, or a negative
+ * error (the key was stored meanwhile: idem->replay is set, or the body differs). */
+int svc__idem_check_in_txn(svc_t *svc, MDB_txn *txn, svc__idem_t *idem);
+/* Writer thread, after fn succeeded: records the key as pending in the same transaction. */
+int svc__idem_mark_in_txn(svc_t *svc, MDB_txn *txn, svc__idem_t *idem);
+/* Writer thread: stores idem->record. */
+int svc__idem_store_in_txn(svc_t *svc, MDB_txn *txn, svc__idem_t *idem);
+/* Writer thread, when idle: removes outcomes older than the TTL (a bounded number per call). */
+void svc__idem_purge(svc_t *svc);
+/* In-flight keys of this process. */
 
 /* --- store.c ------------------------------------------------------------------------------ */
 
@@ -47,6 +92,10 @@ int svc__store_open(svc_t *svc);
 void svc__store_close(svc_t *svc);
 /* Clears read slots left by dead processes; logs what it cleared. */
 void svc__store_reader_check(svc_t *svc);
+/* LMDB refused a read transaction with EAGAIN: another PID namespace holds our PID's reader
+ * lock (tech notes §11). Logs why and what to change, and exits the process (status 78). */
+_Noreturn void svc__store_pidns_fatal(const char *where);
+#define SVC__EXIT_CONFIG 78 /* sysexits EX_CONFIG: a deployment mistake, restarting will not help */
 
 struct st_svc_t {
     const svc_def_t *def;
@@ -55,8 +104,13 @@ struct st_svc_t {
     MDB_dbi *dbis; /* parallel to def->databases */
     size_t num_dbis;
     MDB_dbi runtime_dbi;
+    MDB_dbi idem_dbi, idem_expiry_dbi;
+    int pidns_lock; /* the PID-namespace guard's lock file, held while the env is open; -1 */
     svc__writer_t *writer;
     void *data;
+    pthread_mutex_t idem_lock; /* guards idem_inflight */
+    svc__idem_t **idem_inflight;
+    size_t idem_num_inflight, idem_cap_inflight;
 };
 
 /* --- the request ---------------------------------------------------------------------------- */
@@ -83,6 +137,7 @@ struct st_svc_ctx_t {
     char *body; /* malloc'ed (jansson) or NULL */
     size_t body_len;
     uint64_t page, num_pages; /* set by svc_page_begin */
+    svc__idem_t idem;
 };
 
 /* ctx.c */

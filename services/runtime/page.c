@@ -111,6 +111,18 @@ static json_t *svc__link_json(const proto_request_t *req, uint64_t page)
     return j != NULL ? j : json_null();
 }
 
+/* The page object without its results: {"count":..,"next":..,"previous":..} in this order. */
+static json_t *svc__page_head(svc_ctx_t *ctx, uint64_t count)
+{
+    json_t *body = json_object();
+    if (body == NULL)
+        svc__oom();
+    json_object_set_new(body, "count", json_integer((json_int_t)count));
+    json_object_set_new(body, "next", ctx->page < ctx->num_pages ? svc__link_json(ctx->req, ctx->page + 1) : json_null());
+    json_object_set_new(body, "previous", ctx->page > 1 ? svc__link_json(ctx->req, ctx->page - 1) : json_null());
+    return body;
+}
+
 void svc_page_reply(svc_ctx_t *ctx, uint64_t count, json_t *results)
 {
     if (ctx->page == 0) {
@@ -119,12 +131,34 @@ void svc_page_reply(svc_ctx_t *ctx, uint64_t count, json_t *results)
         svc_reply_error(ctx, -PROTO_ERR_INTERNAL);
         return;
     }
-    json_t *body = json_object();
-    if (body == NULL)
-        svc__oom();
-    json_object_set_new(body, "count", json_integer((json_int_t)count));
-    json_object_set_new(body, "next", ctx->page < ctx->num_pages ? svc__link_json(ctx->req, ctx->page + 1) : json_null());
-    json_object_set_new(body, "previous", ctx->page > 1 ? svc__link_json(ctx->req, ctx->page - 1) : json_null());
+    json_t *body = svc__page_head(ctx, count);
     json_object_set_new(body, "results", results != NULL ? results : json_array());
     svc_reply_json(ctx, 200, body);
+}
+
+void svc_page_reply_raw(svc_ctx_t *ctx, uint64_t count, const char *results_json, size_t len)
+{
+    if (ctx->page == 0) {
+        svc_log("error", "svc_page_reply_raw without svc_page_begin");
+        svc_reply_error(ctx, -PROTO_ERR_INTERNAL);
+        return;
+    }
+    /* The head goes through jansson as in svc_page_reply, so the links are escaped the same;
+     * its text ends with the object's "}", which the results replace. */
+    json_t *head = svc__page_head(ctx, count);
+    char *text = json_dumps(head, JSON_COMPACT);
+    json_decref(head);
+    if (text == NULL)
+        svc__oom();
+    size_t head_len = strlen(text) - 1;
+    svc__str_t body = {.cap = head_len + len + 16};
+    if ((body.data = malloc(body.cap)) == NULL)
+        svc__oom();
+    svc__str_append(&body, text, head_len);
+    free(text);
+    svc__str_append(&body, ",\"results\":", 11);
+    svc__str_append(&body, results_json, len);
+    svc__str_append(&body, "}", 1);
+    svc_reply_raw_json(ctx, 200, body.data, body.len);
+    free(body.data);
 }

@@ -11,3 +11,9 @@ void svc_reply_body(svc_ctx_t *ctx, int status, const char *content_type, const 
     svc_reply_header(ctx, "content-type", content_type);
     svc__reply_raw(ctx, status, body, len);
 }
+
+/* The dispatcher adds application/json, as for svc_reply_json. */
+void svc_reply_raw_json(svc_ctx_t *ctx, int status, const char *body, size_t len)
+{
+    svc__reply_raw(ctx, status, body, len);
+}

@@ -10,6 +10,8 @@ int svc_open(const svc_def_t *def, const svc_config_t *cfg, svc_t **out)
         svc__oom();
     svc->def = def;
     svc->cfg = *cfg;
+    svc->pidns_lock = -1;
+    pthread_mutex_init(&svc->idem_lock, NULL);
     if ((rc = svc__store_open(svc)) != 0 || (rc = svc__writer_start(svc, &svc->writer)) != 0)
         goto fail;
     if (def->init != NULL && (rc = def->init(svc)) != 0) {
@@ -21,6 +23,7 @@ int svc_open(const svc_def_t *def, const svc_config_t *cfg, svc_t **out)
 fail:
     svc__writer_stop(svc->writer);
     svc__store_close(svc);
+    pthread_mutex_destroy(&svc->idem_lock);
     free(svc);
     return rc;
 }
@@ -33,6 +36,8 @@ void svc_close(svc_t *svc)
         svc->def->fini(svc);
     svc__writer_stop(svc->writer);
     svc__store_close(svc);
+    pthread_mutex_destroy(&svc->idem_lock);
+    free(svc->idem_inflight);
     free(svc);
 }
 

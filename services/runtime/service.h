@@ -18,6 +18,10 @@
  * Handlers run on worker threads, one request at a time per thread, and must reply exactly once
  * (svc_reply_*). A handler that returns without replying gets a 500.
  *
+ * Every POST route takes an Idempotency-Key header: its outcome is stored with its write and
+ * replayed for a retry with the same key and body (services/runtime/idempotency.c). On SIGTERM
+ * the instance drains before it exits (services/runtime/worker.c).
+ *
  * Out of memory: the runtime aborts the process (a service is one of several restartable
  * instances); no svc_* function returns NULL for lack of memory.
  *
@@ -139,6 +143,8 @@ typedef struct st_svc_route_t {
     const int *errors;           /* documented error statuses, 0-terminated; may be NULL */
     bool schema_exclude;         /* left out of the OpenAPI fragment (extend_schema(exclude=True)):
                                   * the schema and docs endpoints themselves */
+    bool secret_reply;           /* the reply carries a secret (tokens, a new API key): it is never
+                                  * stored for Idempotency-Key replay, so the key is ignored */
 } svc_route_t;
 
 struct st_svc_def_t;
@@ -182,6 +188,8 @@ void *svc_alloc(svc_ctx_t *ctx, size_t size);
 
 /* Replies with body serialized as JSON; steals the reference to body. */
 void svc_reply_json(svc_ctx_t *ctx, int status, json_t *body);
+/* Replies with body, which is already JSON text (as svc_reply_json would send it); copied. */
+void svc_reply_raw_json(svc_ctx_t *ctx, int status, const char *body, size_t len);
 /* Replies with a body that is not JSON (YAML, HTML) under content_type; body is copied. */
 void svc_reply_body(svc_ctx_t *ctx, int status, const char *content_type, const char *body, size_t len);
 /* Replies with no body (e.g. 204). */
@@ -200,6 +208,9 @@ int svc_page_begin(svc_ctx_t *ctx, uint64_t count, uint64_t *offset, uint64_t *l
 /* Replies 200 {"count","next","previous","results"} with absolute next/previous links that keep
  * the other query parameters. Steals results. */
 void svc_page_reply(svc_ctx_t *ctx, uint64_t count, json_t *results);
+/* The same reply with results given as JSON text, the array brackets included: the bytes of
+ * svc_page_reply for the same results. results_json is copied. */
+void svc_page_reply_raw(svc_ctx_t *ctx, uint64_t count, const char *results_json, size_t len);
 
 /* --- storage ---------------------------------------------------------------------------------- */
 
@@ -213,7 +224,11 @@ MDB_txn *svc_read_txn(svc_ctx_t *ctx);
 /* A write: fn runs on the service's writer thread inside a nested transaction of a batch; the
  * batch is committed durably (fsync) before this returns. fn returns 0 to keep its changes or a
  * negative error to discard them (other requests in the batch are unaffected). Returns fn's
- * result, or -PROTO_ERR_STORAGE when the commit failed. Blocks the calling worker. */
+ * result, or -PROTO_ERR_STORAGE when the commit failed. Blocks the calling worker.
+ * A POST carrying an Idempotency-Key (services/runtime/idempotency.c) differs in one way: this
+ * returns once fn's changes are in the batch, and the batch commits together with the reply
+ * after the handler has replied (a failed commit turns the reply into a 500). So reply from
+ * what fn wrote; a new read transaction would not see it yet. */
 typedef int (*svc_write_fn)(MDB_txn *txn, void *arg);
 int svc_write(svc_ctx_t *ctx, svc_write_fn fn, void *arg);
 

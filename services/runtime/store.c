@@ -1,8 +1,12 @@
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "services/runtime/internal.h"
 
@@ -42,6 +46,91 @@ void svc__store_reader_check(svc_t *svc)
         svc_log("warn", "storage: cleared %d read slot(s) of dead processes", dead);
 }
 
+_Noreturn void svc__store_pidns_fatal(const char *where)
+{
+    svc_log("fatal",
+            "storage: %s: another process with this process's PID, in another PID namespace, uses this LMDB "
+            "environment. LMDB tells readers apart by PID, so replicas in separate PID namespaces (containers "
+            "that each run as PID 1) collide, and can lose commits. Run every replica of a service in one PID "
+            "namespace (compose: pid: \"service:<service>-pidns\"; see docs/deploy.md). Exiting.",
+            where);
+    _exit(SVC__EXIT_CONFIG);
+}
+
+/*
+ * The PID-namespace guard (tech notes §11). Every process that opens the environment holds a
+ * shared flock on <envdir>/pidns-<inode of its PID namespace>.lock for as long as the env is
+ * open. Before opening, it tries an exclusive lock on every other namespace's file: one that is
+ * still locked belongs to a live process in another PID namespace, and sharing the env with it
+ * is unsafe, so the service refuses to start; one that is not is stale and removed. A flock
+ * works across PID namespaces (it belongs to the open file, on the shared filesystem).
+ */
+static int svc__pidns_guard(svc_t *svc, const char *dir)
+{
+    struct stat ns, st;
+    char own[PATH_MAX], other[PATH_MAX];
+    if (stat("/proc/self/ns/pid", &ns) != 0) {
+        svc_log("warn", "storage: cannot identify the PID namespace (%s): the replica guard is off", strerror(errno));
+        return 0;
+    }
+    int n = snprintf(own, sizeof own, "%s/pidns-%llu.lock", dir, (unsigned long long)ns.st_ino);
+    if (n < 0 || (size_t)n >= sizeof own)
+        return -PROTO_ERR_STORAGE;
+    /* Another namespace's process may find our fresh file unlocked and remove it as stale
+     * before our lock is in place: lock, then check that the name still leads to our file. */
+    int fd = -1;
+    for (int attempt = 0; fd < 0 && attempt < 16; attempt++) {
+        if ((fd = open(own, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) < 0 || flock(fd, LOCK_SH) != 0) {
+            svc_log("error", "storage: cannot lock %s: %s", own, strerror(errno));
+            if (fd >= 0)
+                close(fd);
+            return -PROTO_ERR_STORAGE;
+        }
+        struct stat held;
+        if (fstat(fd, &held) != 0 || stat(own, &st) != 0 || held.st_ino != st.st_ino) {
+            close(fd);
+            fd = -1;
+        }
+    }
+    if (fd < 0)
+        return -PROTO_ERR_STORAGE;
+    svc->pidns_lock = fd;
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return 0;
+    int rc = 0;
+    for (struct dirent *e; rc == 0 && (e = readdir(d)) != NULL;) {
+        size_t len = strlen(e->d_name);
+        if (strncmp(e->d_name, "pidns-", 6) != 0 || len < 11 || strcmp(e->d_name + len - 5, ".lock") != 0 ||
+            strcmp(own + strlen(dir) + 1, e->d_name) == 0)
+            continue;
+        if ((size_t)snprintf(other, sizeof other, "%s/%s", dir, e->d_name) >= sizeof other)
+            continue;
+        int ofd = open(other, O_RDWR | O_CLOEXEC);
+        if (ofd < 0)
+            continue; /* removed meanwhile by another process's check */
+        if (flock(ofd, LOCK_EX | LOCK_NB) != 0) {
+            if (errno == EWOULDBLOCK) {
+                svc_log("fatal",
+                        "storage: %s is in use by a process in another PID namespace (%s). LMDB tells readers apart "
+                        "by PID, so replicas in separate PID namespaces (containers that each run as PID 1) collide "
+                        "and can lose commits. Run every replica of a service in one PID namespace (compose: "
+                        "pid: \"service:<service>-pidns\"; see docs/deploy.md).",
+                        dir, e->d_name);
+                rc = -PROTO_ERR_UNAVAILABLE;
+            }
+        } else {
+            unlink(other); /* stale: its namespace has no process with the env open */
+        }
+        close(ofd);
+    }
+    closedir(d);
+    /* refusing: leave no file of ours behind unless others of our namespace hold it too */
+    if (rc != 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+        unlink(own);
+    return rc;
+}
+
 static int svc__store_open_dbs(svc_t *svc)
 {
     const char *const *names = svc->def->databases;
@@ -61,6 +150,10 @@ static int svc__store_open_dbs(svc_t *svc)
         rc = mdb_dbi_open(txn, names[i], MDB_CREATE, &svc->dbis[i]);
     if (rc == 0)
         rc = mdb_dbi_open(txn, SVC__RUNTIME_DB, MDB_CREATE, &svc->runtime_dbi);
+    if (rc == 0)
+        rc = mdb_dbi_open(txn, SVC__IDEM_DB, MDB_CREATE, &svc->idem_dbi);
+    if (rc == 0)
+        rc = mdb_dbi_open(txn, SVC__IDEM_EXPIRY_DB, MDB_CREATE, &svc->idem_expiry_dbi);
     if (rc != 0) {
         mdb_txn_abort(txn);
         goto fail;
@@ -93,9 +186,20 @@ int svc__store_open(svc_t *svc)
      * disk when it returns. */
     if ((rc = mdb_env_set_mapsize(svc->env, (size_t)svc->cfg.map_size)) != 0 ||
         (rc = mdb_env_set_maxreaders(svc->env, svc->cfg.max_readers)) != 0 ||
-        (rc = mdb_env_set_maxdbs(svc->env, (MDB_dbi)(n + 1))) != 0 ||
-        (rc = mdb_env_open(svc->env, path, MDB_NOTLS, 0640)) != 0)
+        (rc = mdb_env_set_maxdbs(svc->env, (MDB_dbi)(n + SVC__RUNTIME_DBS))) != 0)
         goto fail;
+    if ((rc = svc__pidns_guard(svc, path)) != 0)
+        return rc;
+    if ((rc = mdb_env_open(svc->env, path, MDB_NOTLS, 0640)) != 0)
+        goto fail;
+    /* A read transaction right away: a PID collision the guard could not see (a process that
+     * predates it, or a tool in another namespace) shows up here as EAGAIN (tech notes §8). */
+    MDB_txn *probe;
+    if ((rc = mdb_txn_begin(svc->env, NULL, MDB_RDONLY, &probe)) == EAGAIN)
+        svc__store_pidns_fatal(path);
+    if (rc != 0)
+        goto fail;
+    mdb_txn_abort(probe);
     svc__store_reader_check(svc);
     return svc__store_open_dbs(svc);
 fail:
@@ -108,6 +212,9 @@ void svc__store_close(svc_t *svc)
     if (svc->env != NULL)
         mdb_env_close(svc->env);
     svc->env = NULL;
+    if (svc->pidns_lock >= 0)
+        close(svc->pidns_lock); /* after the env: the lock covers every moment it is open */
+    svc->pidns_lock = -1;
     free(svc->dbis);
     svc->dbis = NULL;
 }

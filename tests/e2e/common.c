@@ -58,12 +58,23 @@ void e2e_start(const char *const *extra)
     ts_suite_wait_ready(&suite, 20000);
 }
 
+/* The suite's block of 32 ports: the first gateway uses base..base+14, the second base+16.. */
+static void e2e_second_ports(void)
+{
+    e2e_second.http_port = suite.http_port + 16;
+    e2e_second.bus_base = suite.http_port + 17;
+}
+
+void e2e_both_gateways(void)
+{
+    e2e_second_ports();
+    ts_suite_gateways(&suite, (const int[]){suite.bus_base, e2e_second.bus_base}, 2);
+}
+
 void e2e_start_second(const char *const *extra)
 {
     char http[64], bus[64];
-    /* the suite's block of 32 ports: the first gateway uses base..base+14, this one base+16.. */
-    e2e_second.http_port = suite.http_port + 16;
-    e2e_second.bus_base = suite.http_port + 17;
+    e2e_second_ports();
     snprintf(http, sizeof http, "APIBUS_HTTP_PORT=%d", e2e_second.http_port);
     snprintf(bus, sizeof bus, "APIBUS_BUS_PORT_BASE=%d", e2e_second.bus_base);
     const char *const more[] = {http, bus, NULL};

@@ -30,6 +30,10 @@ extern e2e_gateway_t e2e_second;
 void e2e_start(const char *const *extra);
 /* Starts the second gateway (slot 3..5). */
 void e2e_start_second(const char *const *extra);
+/* Before starting anything: every service the suite starts connects to both gateways (an
+ * APIBUS_BUS_HOST list), as a deployment with scaled gateways runs them; without it, each
+ * instance knows only the gateway it was started with. */
+void e2e_both_gateways(void);
 /* Scans every log for remembered secrets (asserts none), then stops everything. */
 void e2e_fini(void);
 /* Remembers a secret for the log scan (copied). */

@@ -11,5 +11,6 @@
 import health from './operations/health.mjs';
 import employees from './operations/employees.mjs';
 import auth from './operations/auth.mjs';
+import keys from './operations/keys.mjs';
 
-export const operations = { ...health, ...employees, ...auth };
+export const operations = { ...health, ...employees, ...auth, ...keys };

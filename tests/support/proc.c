@@ -187,3 +187,16 @@ void ts_proc_dump_log(const ts_proc_t *proc)
     fclose(f);
     fprintf(stderr, "---- %s (%s), last lines ----\n%s\n", proc->name, proc->log_path, buf);
 }
+
+bool ts_proc_log_contains(const ts_proc_t *proc, const char *s)
+{
+    FILE *f = fopen(proc->log_path, "r");
+    if (f == NULL)
+        return false;
+    char line[4096];
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f) != NULL)
+        found = strstr(line, s) != NULL;
+    fclose(f);
+    return found;
+}

@@ -28,6 +28,19 @@ void ts_suite_init(ts_suite_t *s, const char *tag)
     ts_env_set(&s->env, "APIBUS_REQUIRED_ROLES", "employees");
 }
 
+void ts_suite_gateways(ts_suite_t *s, const int *bus_bases, size_t num)
+{
+    char list[512];
+    size_t len = 0;
+    list[0] = '\0';
+    for (size_t i = 0; i < num; i++) {
+        int n = snprintf(list + len, sizeof list - len, "%s127.0.0.1:%d", i > 0 ? "," : "", bus_bases[i]);
+        cr_assert(n > 0 && (size_t)n < sizeof list - len, "too many gateways");
+        len += (size_t)n;
+    }
+    ts_env_set(&s->env, "APIBUS_BUS_HOST", list);
+}
+
 ts_proc_t *ts_suite_start(ts_suite_t *s, int slot, const char *rel, const char *const *extra)
 {
     cr_assert(slot >= 0 && slot < TS_MAX_PROCS);

@@ -52,6 +52,8 @@ void ts_proc_kill(ts_proc_t *proc);
 bool ts_proc_alive(ts_proc_t *proc);
 /* Prints the last lines of its log to stderr (for failing tests). */
 void ts_proc_dump_log(const ts_proc_t *proc);
+/* Whether its log holds s (the log outlives the process). */
+bool ts_proc_log_contains(const ts_proc_t *proc, const char *s);
 
 /* ---- folders and ports ------------------------------------------------------------------- */
 /* A new empty folder under $TMPDIR (malloc'ed path). */
@@ -107,6 +109,10 @@ typedef struct st_ts_suite_t {
 /* Makes the folder, picks ports, sets APIBUS_DATA_DIR, APIBUS_HTTP_PORT, APIBUS_BUS_PORT_BASE,
  * APIBUS_JWT_SECRET=TS_SECRET, APIBUS_STATIC_DIR (an empty folder). Asserts on failure. */
 void ts_suite_init(ts_suite_t *suite, const char *tag);
+/* Sets APIBUS_BUS_HOST in the suite's environment to "127.0.0.1:<base>,..." for the gateways
+ * whose bus port bases are given: services started from then on take jobs from and publish
+ * events to every one of them (a gateway ignores the variable). */
+void ts_suite_gateways(ts_suite_t *suite, const int *bus_bases, size_t num);
 /* Starts $APIBUS_BUILD_DIR/<rel> as procs[slot] with the suite's env plus extra ("N=V"
  * strings, NULL-terminated, or NULL). Asserts that it started. */
 ts_proc_t *ts_suite_start(ts_suite_t *suite, int slot, const char *rel, const char *const *extra);

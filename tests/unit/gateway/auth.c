@@ -23,7 +23,7 @@ TestSuite(auth, .init = setup);
 
 static void authenticate(const char *header, proto_principal_t *p)
 {
-    gw_auth_authenticate(&auth, header, header != NULL ? strlen(header) : 0, (int64_t)time(NULL), p);
+    gw_auth_authenticate(&auth, header, header != NULL ? strlen(header) : 0, (int64_t)time(NULL), p, NULL);
 }
 
 Test(auth, anonymous_without_header)
@@ -66,7 +66,7 @@ Test(auth, bearer_invalid_is_anonymous_with_reason)
     cr_assert_eq(p.auth_error, PROTO_ERR_TOKEN_NOT_VALID);
 }
 
-Test(auth, api_key_refused_until_keys_service)
+Test(auth, api_key_refused_without_a_key_cache)
 {
     proto_principal_t p;
     authenticate("Api-Key abcdefgh.0123456789abcdef0123456789abcdef", &p);

@@ -29,3 +29,29 @@ Test(store, user_record_round_trip)
         cr_expect_eq(auth_user_decode(data, cut, &back), -PROTO_ERR_STORAGE, "truncated at %zu", cut);
     free(data);
 }
+
+Test(store, otp_record_round_trip_and_used_recovery_codes)
+{
+    auth_otp_t o = {.active = true, .last_step = 57000000, .created_us = 5, .confirmed_us = 6};
+    for (size_t i = 0; i < sizeof o.sealed; i++)
+        o.sealed[i] = (uint8_t)i;
+    for (int i = 0; i < AUTH_RECOVERY_CODES; i++) {
+        memset(o.recovery[i], 'a' + i, AUTH_RECOVERY_HASH_LEN);
+        o.recovery_left[i] = i != 3;
+    }
+    char *data;
+    size_t len;
+    cr_assert_eq(auth_otp_encode(&o, &data, &len), 0);
+    auth_otp_t back;
+    cr_assert_eq(auth_otp_decode(data, len, &back), 0);
+    cr_expect(back.active && !back.newer);
+    cr_expect_eq(back.last_step, 57000000);
+    cr_expect_eq(back.confirmed_us, 6);
+    cr_expect_eq(memcmp(back.sealed, o.sealed, sizeof o.sealed), 0);
+    cr_expect(!back.recovery_left[3], "a used code stays used");
+    cr_expect(back.recovery_left[9]);
+    cr_expect_eq(memcmp(back.recovery[9], o.recovery[9], AUTH_RECOVERY_HASH_LEN), 0);
+    for (size_t cut = 0; cut < len; cut++)
+        cr_expect_eq(auth_otp_decode(data, cut, &back), -PROTO_ERR_STORAGE, "truncated at %zu", cut);
+    free(data);
+}

@@ -84,3 +84,23 @@ Test(page, invalid_pages_are_404)
         json_decref(j);
     }
 }
+
+Test(page, raw_results_give_the_same_bytes)
+{
+    static const char *const queries[] = {"n=0",          "n=1", "n=250", "n=250&page=2", "n=250&page=last",
+                                          "n=100&page=1", "n=250&page=9", "b=x y&n=250&page=2&a=%FF%22"};
+    for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
+        svc_result_t a, b;
+        t_page_raw = false;
+        t_call("GET", "/api/things/", queries[i], NULL, NULL, NULL, &a);
+        t_page_raw = true;
+        t_call("GET", "/api/things/", queries[i], NULL, NULL, NULL, &b);
+        t_page_raw = false;
+        cr_expect_eq(a.status, b.status, "%s", queries[i]);
+        cr_expect_str_eq(t_header(&a, "content-type"), t_header(&b, "content-type"), "%s", queries[i]);
+        cr_expect(a.body.len == b.body.len && memcmp(a.body.ptr, b.body.ptr, a.body.len) == 0, "%s: %.*s vs %.*s",
+                  queries[i], (int)a.body.len, a.body.ptr, (int)b.body.len, b.body.ptr);
+        svc_result_dispose(&a);
+        svc_result_dispose(&b);
+    }
+}

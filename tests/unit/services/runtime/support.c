@@ -31,7 +31,10 @@ static void t_echo_input(svc_ctx_t *ctx)
     svc_reply_json(ctx, svc_route(ctx)->status != 0 ? svc_route(ctx)->status : 200, json_incref(svc_input(ctx)));
 }
 
-/* GET list: ?n= says how many items exist; replies the page's item numbers. */
+bool t_page_raw;
+
+/* GET list: ?n= says how many items exist; replies the page's item numbers (as svc_page_reply
+ * or, with t_page_raw, svc_page_reply_raw would). */
 static void t_list(svc_ctx_t *ctx)
 {
     const char *n = svc_query(ctx, "n");
@@ -41,7 +44,14 @@ static void t_list(svc_ctx_t *ctx)
     json_t *results = json_array();
     for (uint64_t i = 0; i < limit; i++)
         json_array_append_new(results, json_integer((json_int_t)(offset + i + 1)));
-    svc_page_reply(ctx, count, results);
+    if (!t_page_raw) {
+        svc_page_reply(ctx, count, results);
+        return;
+    }
+    char *text = json_dumps(results, JSON_COMPACT);
+    json_decref(results);
+    svc_page_reply_raw(ctx, count, text, strlen(text));
+    free(text);
 }
 
 static void t_retrieve(svc_ctx_t *ctx)

@@ -8,6 +8,8 @@
 extern const svc_def_t t_def;
 extern const svc_model_t t_thing;
 extern svc_t *t_svc;
+/* The list route replies with svc_page_reply_raw instead of svc_page_reply. */
+extern bool t_page_raw;
 
 /* Opens t_def on a fresh temporary directory (criterion .init) / closes it (.fini). */
 void t_open(void);
