@@ -186,7 +186,7 @@ Test(keys, usage_is_batched_newest_first_and_restored_on_failure)
 Test(keys, authenticate_asks_on_a_miss)
 {
     gw_jwt_verifier_t v;
-    gw_auth_t auth;
+    static gw_auth_t auth; /* its token cache is large for a stack */
     char err[200];
     cr_assert_eq(gw_jwt_init(&v, "apibus-test-secret-0123456789abcdef-0123456789", 46, NULL, 0, 30, err, sizeof err), 0);
     gw_auth_init(&auth, &v);
