@@ -15,6 +15,7 @@ void auth_config_defaults(auth_config_t *cfg, unsigned workers)
     cfg->argon2_memory = AUTH_ARGON2_MIN_MEMORY;
     cfg->argon2_ops = AUTH_ARGON2_MIN_OPS;
     cfg->hash_threads = 2;
+    cfg->hash_nice = 3;
     cfg->hash_max_waiting = workers > 2 ? workers - 2 : 1;
     cfg->password_min = 8;
     cfg->session_age_s = 14 * 24 * 3600;
@@ -53,6 +54,7 @@ int auth_config_from_env(auth_config_t *cfg, unsigned workers, char *err, size_t
     uint64_t access = (uint64_t)cfg->access_lifetime_s, refresh = (uint64_t)cfg->refresh_lifetime_s;
     uint64_t rotate = cfg->rotate_refresh, leeway = (uint64_t)cfg->leeway_s, mem = cfg->argon2_memory;
     uint64_t ops = cfg->argon2_ops, threads = cfg->hash_threads, waiting = cfg->hash_max_waiting;
+    uint64_t nice = cfg->hash_nice;
     uint64_t pmin = cfg->password_min, age = (uint64_t)cfg->session_age_s, reg = cfg->register_per_hour;
     uint64_t acc_free = cfg->account.free, acc_max = (uint64_t)cfg->account.max_delay_s;
     uint64_t adr_free = cfg->address.free, adr_max = (uint64_t)cfg->address.max_delay_s;
@@ -66,6 +68,7 @@ int auth_config_from_env(auth_config_t *cfg, unsigned workers, char *err, size_t
         auth__env_u64("APIBUS_AUTH_ARGON2_MEMORY", AUTH_ARGON2_MIN_MEMORY, (uint64_t)4 << 30, &mem, err, cap) != 0 ||
         auth__env_u64("APIBUS_AUTH_ARGON2_OPS", AUTH_ARGON2_MIN_OPS, 64, &ops, err, cap) != 0 ||
         auth__env_u64("APIBUS_AUTH_HASH_THREADS", 1, 64, &threads, err, cap) != 0 ||
+        auth__env_u64("APIBUS_AUTH_HASH_NICE", 0, 19, &nice, err, cap) != 0 ||
         auth__env_u64("APIBUS_AUTH_HASH_MAX_WAITING", 1, waiting_cap, &waiting, err, cap) != 0 ||
         auth__env_u64("APIBUS_AUTH_PASSWORD_MIN_LENGTH", 8, 128, &pmin, err, cap) != 0 ||
         auth__env_u64("APIBUS_SESSION_AGE_S", 60, 366 * 24 * 3600, &age, err, cap) != 0 ||
@@ -104,6 +107,7 @@ int auth_config_from_env(auth_config_t *cfg, unsigned workers, char *err, size_t
     cfg->argon2_memory = mem;
     cfg->argon2_ops = ops;
     cfg->hash_threads = (unsigned)threads;
+    cfg->hash_nice = (unsigned)nice;
     cfg->hash_max_waiting = (unsigned)(waiting > waiting_cap ? waiting_cap : waiting);
     cfg->password_min = (unsigned)pmin;
     cfg->session_age_s = (int64_t)age;

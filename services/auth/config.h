@@ -23,6 +23,7 @@ typedef struct st_auth_config_t {
     uint64_t argon2_memory;     /* APIBUS_AUTH_ARGON2_MEMORY, 19M (at least 19M) */
     uint64_t argon2_ops;        /* APIBUS_AUTH_ARGON2_OPS, 2 (at least 2) */
     unsigned hash_threads;      /* APIBUS_AUTH_HASH_THREADS, 2 */
+    unsigned hash_nice;         /* APIBUS_AUTH_HASH_NICE, 3: how far hashing yields to other requests */
     unsigned hash_max_waiting;  /* APIBUS_AUTH_HASH_MAX_WAITING: hashes queued or running; default and
                                  * cap: worker threads - 2, so two workers always serve refreshes */
     unsigned password_min;      /* APIBUS_AUTH_PASSWORD_MIN_LENGTH, 8 */

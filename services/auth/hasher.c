@@ -9,8 +9,6 @@
 
 #include "proto/errors.h"
 
-#define AUTH_HASHER_NICE 10
-
 typedef struct st_auth_hash_job_t auth_hash_job_t;
 struct st_auth_hash_job_t {
     bool verify;
@@ -26,6 +24,7 @@ struct st_auth_hash_job_t {
 struct st_auth_hasher_t {
     uint64_t memory, ops;
     unsigned max_waiting, waiting;
+    int nice; /* of every hashing thread: logins yield to token refreshes and key checks */
     pthread_mutex_t lock;
     pthread_cond_t wake, done;
     auth_hash_job_t *head, **tail;
@@ -51,7 +50,7 @@ static void *auth__hasher_main(void *arg)
 {
     auth_hasher_t *h = arg;
     /* Linux nices threads one by one: this thread only, so workers keep their priority */
-    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), AUTH_HASHER_NICE);
+    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), h->nice);
     pthread_mutex_lock(&h->lock);
     for (;;) {
         while (h->head == NULL && !h->stopping)
@@ -73,7 +72,8 @@ static void *auth__hasher_main(void *arg)
     return NULL;
 }
 
-int auth_hasher_start(uint64_t memory, uint64_t ops, unsigned threads, unsigned max_waiting, auth_hasher_t **out)
+int auth_hasher_start(uint64_t memory, uint64_t ops, unsigned threads, unsigned max_waiting, int nice,
+                      auth_hasher_t **out)
 {
     auth_hasher_t *h = calloc(1, sizeof *h);
     if (h == NULL || (h->threads = calloc(threads, sizeof *h->threads)) == NULL) {
@@ -83,6 +83,7 @@ int auth_hasher_start(uint64_t memory, uint64_t ops, unsigned threads, unsigned 
     h->memory = memory;
     h->ops = ops;
     h->max_waiting = max_waiting;
+    h->nice = nice;
     h->tail = &h->head;
     pthread_mutex_init(&h->lock, NULL);
     pthread_cond_init(&h->wake, NULL);

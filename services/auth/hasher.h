@@ -19,8 +19,10 @@
 
 typedef struct st_auth_hasher_t auth_hasher_t;
 
-/* Starts threads running at nice +10. Returns 0 or -PROTO_ERR_INTERNAL. */
-int auth_hasher_start(uint64_t memory, uint64_t ops, unsigned threads, unsigned max_waiting, auth_hasher_t **out);
+/* Starts threads running at the given nice value (the rest of the process keeps its own).
+ * Returns 0 or -PROTO_ERR_INTERNAL. */
+int auth_hasher_start(uint64_t memory, uint64_t ops, unsigned threads, unsigned max_waiting, int nice,
+                      auth_hasher_t **out);
 /* Finishes queued work, stops the threads. NULL is a no-op. */
 void auth_hasher_stop(auth_hasher_t *h);
 

@@ -290,7 +290,7 @@ int auth_init(svc_t *svc)
     for (int i = 0; i < AUTH_DB_COUNT; i++)
         a->st.dbi[i] = svc_dbi(svc, auth_store_databases[i]);
     if (auth_hasher_start(a->cfg.argon2_memory, a->cfg.argon2_ops, a->cfg.hash_threads, a->cfg.hash_max_waiting,
-                          &a->hasher) != 0)
+                          (int)a->cfg.hash_nice, &a->hasher) != 0)
         goto fail;
     /* the decoy for unknown e-mails: same parameters, so the same cost */
     char decoy[32];
