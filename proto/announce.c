@@ -6,27 +6,6 @@
 
 #include "proto/errors.h"
 
-static int proto__ann_write(void *data, const char *bytes, size_t len)
-{
-    proto_buf_t *buf = data;
-    if (buf->capacity - buf->size < len) {
-        size_t cap = buf->capacity != 0 ? buf->capacity : 256;
-        while (cap - buf->size < len) {
-            if (cap > SIZE_MAX / 2)
-                return -1;
-            cap *= 2;
-        }
-        char *grown = realloc(buf->data, cap);
-        if (grown == NULL)
-            return -1;
-        buf->data = grown;
-        buf->capacity = cap;
-    }
-    memcpy(buf->data + buf->size, bytes, len);
-    buf->size += len;
-    return 0;
-}
-
 static int proto__ann_kv(msgpack_packer *pk, const char *key, proto_str_t s, bool bin)
 {
     size_t n = strlen(key);
@@ -39,7 +18,7 @@ static int proto__ann_kv(msgpack_packer *pk, const char *key, proto_str_t s, boo
 int proto_announce_encode(const proto_announce_t *a, proto_buf_t *out)
 {
     msgpack_packer pk;
-    msgpack_packer_init(&pk, out, proto__ann_write);
+    msgpack_packer_init(&pk, out, proto_buf_append);
     int rc = msgpack_pack_map(&pk, a->stopping ? 7 : 6);
     rc |= msgpack_pack_str(&pk, 1) | msgpack_pack_str_body(&pk, "v", 1) | msgpack_pack_uint32(&pk, PROTO_VERSION);
     rc |= proto__ann_kv(&pk, "svc", a->service, false) | proto__ann_kv(&pk, "ver", a->version, false) |

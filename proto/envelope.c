@@ -17,7 +17,7 @@ void proto_buf_dispose(proto_buf_t *buf)
     buf->size = buf->capacity = 0;
 }
 
-static int proto__buf_write(void *data, const char *bytes, size_t len)
+int proto_buf_append(void *data, const char *bytes, size_t len)
 {
     proto_buf_t *buf = data;
     if (buf->capacity - buf->size < len) {
@@ -102,7 +102,7 @@ static int proto__pack_request(msgpack_packer *pk, const proto_request_t *r)
 int proto_encode(const proto_msg_t *msg, proto_buf_t *out)
 {
     msgpack_packer pk;
-    msgpack_packer_init(&pk, out, proto__buf_write);
+    msgpack_packer_init(&pk, out, proto_buf_append);
     size_t before = out->size;
     size_t keys = 3 + (msg->kind == PROTO_KIND_JOB ? PROTO_REQUEST_KEYS : 0) +
                   (msg->kind == PROTO_KIND_RESULT ? PROTO_REPLY_KEYS : 0);

@@ -75,6 +75,9 @@ typedef struct st_proto_buf_t {
 } proto_buf_t;
 
 void proto_buf_dispose(proto_buf_t *buf);
+/* Appends len bytes to the proto_buf_t at buf, growing it. Returns 0, or -1 when out of memory.
+ * Its signature is msgpack-c's write callback: msgpack_packer_init(&pk, &buf, proto_buf_append). */
+int proto_buf_append(void *buf, const char *bytes, size_t len);
 
 /* Appends the encoding of msg to out (out may start zeroed). Only the fields of msg->kind are
  * written. Returns 0 or -PROTO_ERR_NO_MEMORY. */
