@@ -21,6 +21,20 @@ static int gw__fail(char *err, size_t cap, const char *fmt, ...)
     return -1;
 }
 
+bool gw_config_list_next(const char **cursor, const char **item, size_t *len)
+{
+    const char *p = *cursor;
+    while (*p == ' ' || *p == ',')
+        p++;
+    const char *start = p;
+    while (*p != '\0' && *p != ',' && *p != ' ')
+        p++;
+    *cursor = p;
+    *item = start;
+    *len = (size_t)(p - start);
+    return *len != 0;
+}
+
 int gw_config_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
     if (s == NULL || *s < '0' || *s > '9')

@@ -54,5 +54,8 @@ int gw_config_load(gw_config_t *cfg, char *err, size_t err_cap);
 int gw_config_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* The same with an optional K, M or G suffix (binary: 1K = 1024; "Ki", "KB" accepted). */
 int gw_config_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* The next item of a list separated by commas and/or spaces (empty items are skipped): sets
+ * *item and *len, advances *cursor and returns true; false at the end of the list. */
+bool gw_config_list_next(const char **cursor, const char **item, size_t *len);
 
 #endif

@@ -1,4 +1,5 @@
 #include "gateway/cors.h"
+#include "gateway/config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,16 +26,9 @@ static bool gw__cors_valid(const char *s, size_t len)
 int gw_cors_init(gw_cors_t *cors, const char *list, char *err, size_t cap)
 {
     memset(cors, 0, sizeof *cors);
-    const char *p = list;
-    while (*p != '\0') {
-        while (*p == ' ' || *p == ',')
-            p++;
-        const char *start = p;
-        while (*p != '\0' && *p != ',' && *p != ' ')
-            p++;
-        size_t len = (size_t)(p - start);
-        if (len == 0)
-            continue;
+    const char *p = list, *start;
+    size_t len;
+    while (gw_config_list_next(&p, &start, &len)) {
         if (!gw__cors_valid(start, len)) {
             snprintf(err, cap, "APIBUS_CORS_ALLOWED_ORIGINS: '%.*s' is not an origin (scheme://host[:port])", (int)len,
                      start);

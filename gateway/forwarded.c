@@ -1,4 +1,5 @@
 #include "gateway/forwarded.h"
+#include "gateway/config.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -61,16 +62,9 @@ int gw_cidr_parse(const char *s, size_t len, gw_cidr_t *out)
 int gw_proxies_init(gw_proxies_t *proxies, const char *list, char *err, size_t cap)
 {
     memset(proxies, 0, sizeof *proxies);
-    const char *p = list;
-    while (*p != '\0') {
-        while (*p == ' ' || *p == ',')
-            p++;
-        const char *start = p;
-        while (*p != '\0' && *p != ',' && *p != ' ')
-            p++;
-        size_t len = (size_t)(p - start);
-        if (len == 0)
-            continue;
+    const char *p = list, *start;
+    size_t len;
+    while (gw_config_list_next(&p, &start, &len)) {
         if (proxies->num == GW_MAX_PROXIES) {
             snprintf(err, cap, "APIBUS_TRUSTED_PROXIES: more than %d entries", GW_MAX_PROXIES);
             return -1;

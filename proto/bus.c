@@ -1,4 +1,5 @@
 #include "proto/bus.h"
+#include "proto/nn_socket.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -11,27 +12,16 @@
 #define PROTO_BUS_SP_LEVEL 1
 #define PROTO_BUS_SP_HDR 1
 
-static int proto__bus_limit(int sock, size_t max_msg)
-{
-    /* Never leave the 1 MiB default: a connecting socket that drops an oversize message never
-     * recovers in 1.1.5. max_msg 0 means unlimited (-1); 0 itself would refuse everything. */
-    int v = max_msg == 0 || max_msg > INT_MAX ? -1 : (int)max_msg;
-    return nn_setsockopt(sock, NN_SOL_SOCKET, NN_RCVMAXSIZE, &v, sizeof v);
-}
-
 int proto_bus_board_bind(const char *endpoint, size_t max_msg)
 {
     int sock = nn_socket(AF_SP_RAW, NN_REP);
     if (sock < 0)
         return -1;
-    if (proto__bus_limit(sock, max_msg) < 0 || nn_bind(sock, endpoint) < 0)
+    if (proto__nn_limit(sock, max_msg) < 0 || nn_bind(sock, endpoint) < 0)
         goto fail;
     return sock;
-fail:;
-    int saved = errno;
-    nn_close(sock);
-    errno = saved;
-    return -1;
+fail:
+    return proto__nn_abandon(sock);
 }
 
 int proto_bus_worker_connect(const char *endpoint, size_t max_msg)
@@ -45,18 +35,15 @@ int proto_bus_worker_connect(const char *endpoint, size_t max_msg)
      * still resends at once. */
     int resend = 3600 * 1000;
     int reconnect = 100, reconnect_max = 1000;
-    if (proto__bus_limit(sock, max_msg) < 0 ||
+    if (proto__nn_limit(sock, max_msg) < 0 ||
         nn_setsockopt(sock, NN_REQ, NN_REQ_RESEND_IVL, &resend, sizeof resend) < 0 ||
         nn_setsockopt(sock, NN_SOL_SOCKET, NN_RECONNECT_IVL, &reconnect, sizeof reconnect) < 0 ||
         nn_setsockopt(sock, NN_SOL_SOCKET, NN_RECONNECT_IVL_MAX, &reconnect_max, sizeof reconnect_max) < 0 ||
         nn_connect(sock, endpoint) < 0)
         goto fail;
     return sock;
-fail:;
-    int saved = errno;
-    nn_close(sock);
-    errno = saved;
-    return -1;
+fail:
+    return proto__nn_abandon(sock);
 }
 
 long proto_bus_board_recv(int sock, void **msg, proto_bus_hdr_t *hdr)
@@ -130,15 +117,12 @@ int proto_bus_sub_bind(const char *endpoint, size_t max_msg)
     if (sock < 0)
         return -1;
     /* without a subscription a SUB receives nothing at all (tech notes §5) */
-    if (proto__bus_limit(sock, max_msg) < 0 || nn_setsockopt(sock, NN_SUB, NN_SUB_SUBSCRIBE, "", 0) < 0 ||
+    if (proto__nn_limit(sock, max_msg) < 0 || nn_setsockopt(sock, NN_SUB, NN_SUB_SUBSCRIBE, "", 0) < 0 ||
         nn_bind(sock, endpoint) < 0)
         goto fail;
     return sock;
-fail:;
-    int saved = errno;
-    nn_close(sock);
-    errno = saved;
-    return -1;
+fail:
+    return proto__nn_abandon(sock);
 }
 
 int proto_bus_pub_connect(const char *endpoint)
@@ -150,10 +134,7 @@ int proto_bus_pub_connect(const char *endpoint)
     if (nn_setsockopt(sock, NN_SOL_SOCKET, NN_RECONNECT_IVL, &reconnect, sizeof reconnect) < 0 ||
         nn_setsockopt(sock, NN_SOL_SOCKET, NN_RECONNECT_IVL_MAX, &reconnect_max, sizeof reconnect_max) < 0 ||
         nn_connect(sock, endpoint) < 0) {
-        int saved = errno;
-        nn_close(sock);
-        errno = saved;
-        return -1;
+        return proto__nn_abandon(sock);
     }
     return sock;
 }
@@ -180,12 +161,9 @@ int proto_bus_client_connect(const char *endpoint, size_t max_msg)
         return -1;
     /* one request, answered or timed out by the caller: a resend would run it twice */
     int resend = 24 * 3600 * 1000;
-    if (proto__bus_limit(sock, max_msg) < 0 ||
+    if (proto__nn_limit(sock, max_msg) < 0 ||
         nn_setsockopt(sock, NN_REQ, NN_REQ_RESEND_IVL, &resend, sizeof resend) < 0 || nn_connect(sock, endpoint) < 0) {
-        int saved = errno;
-        nn_close(sock);
-        errno = saved;
-        return -1;
+        return proto__nn_abandon(sock);
     }
     return sock;
 }

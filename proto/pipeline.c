@@ -1,27 +1,18 @@
 #include "proto/pipeline.h"
+#include "proto/nn_socket.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <nanomsg/nn.h>
 #include <nanomsg/pipeline.h>
 
-static int proto__pipeline_fail(int sock)
-{
-    int saved = errno;
-    nn_close(sock);
-    errno = saved;
-    return -1;
-}
-
 int proto_pipeline_pull_bind(const char *endpoint, size_t max_msg)
 {
     int sock = nn_socket(AF_SP, NN_PULL);
     if (sock < 0)
         return -1;
-    /* never the 1 MiB default: an oversize message breaks a connection for good (tech notes §3) */
-    int limit = max_msg == 0 || max_msg > INT_MAX ? -1 : (int)max_msg;
-    if (nn_setsockopt(sock, NN_SOL_SOCKET, NN_RCVMAXSIZE, &limit, sizeof limit) < 0 || nn_bind(sock, endpoint) < 0)
-        return proto__pipeline_fail(sock);
+    if (proto__nn_limit(sock, max_msg) < 0 || nn_bind(sock, endpoint) < 0)
+        return proto__nn_abandon(sock);
     return sock;
 }
 
@@ -36,7 +27,7 @@ int proto_pipeline_push_connect(const char *endpoint)
         nn_setsockopt(sock, NN_SOL_SOCKET, NN_RECONNECT_IVL, &reconnect, sizeof reconnect) < 0 ||
         nn_setsockopt(sock, NN_SOL_SOCKET, NN_RECONNECT_IVL_MAX, &reconnect_max, sizeof reconnect_max) < 0 ||
         nn_setsockopt(sock, NN_SOL_SOCKET, NN_LINGER, &linger, sizeof linger) < 0 || nn_connect(sock, endpoint) < 0)
-        return proto__pipeline_fail(sock);
+        return proto__nn_abandon(sock);
     return sock;
 }
 
