@@ -5,6 +5,11 @@
  *   {"id", "user", "name", "department", "salary", "created_at", "updated_at"}
  * in this order (DRF's EmployeeSerializer fields); tests/unit/services/employees/json.c holds
  * the jansson construction and compares.
+ *
+ * These bytes are also stored: the by_user index keeps each employee's JSON, written when the
+ * record is (store.h), and the list and detail send it as is. Any change to the output of
+ * emp_json_write (or of svc_format_time, which it calls) must bump EMP_INDEX_JSON_FORMAT in
+ * store.h, so that entries written before the change are formatted afresh instead.
  */
 #ifndef APIBUS_SERVICES_EMPLOYEES_JSON_H
 #define APIBUS_SERVICES_EMPLOYEES_JSON_H

@@ -21,6 +21,7 @@ const char *const emp_dept_labels[EMP_DEPT_COUNT] = {
  * before, so the array of the newest known version is a prefix of any newer one. */
 static const uint32_t emp_record_length[EMP_RECORD_VERSION + 1] = {
     [1] = 7,
+    [2] = 7, /* only the meaning changed: see record.h */
 };
 
 int emp_dept_parse(const char *s, size_t len)
@@ -71,8 +72,8 @@ int emp_record_decode(const void *data, size_t len, emp_record_t *rec)
         return -PROTO_ERR_STORAGE;
     if (count < emp_record_length[version < EMP_RECORD_VERSION ? version : EMP_RECORD_VERSION])
         return -PROTO_ERR_STORAGE;
-    /* The elements of version 1. When version 2 appends one, read it only if count says it is
-     * there and give it its default otherwise. */
+    /* The elements of versions 1 and 2. When a version appends one, read it only if count says
+     * it is there and give it its default otherwise. */
     if (proto_mp_read_uint(&mp, &user) != 0 || proto_mp_read_str(&mp, &name) != 0 ||
         proto_mp_read_str(&mp, &dept) != 0 || proto_mp_read_uint(&mp, &salary) != 0 || salary > INT32_MAX ||
         proto_mp_read_int(&mp, &created) != 0 || proto_mp_read_int(&mp, &updated) != 0)

@@ -7,6 +7,12 @@
  * reads every older record, filling what an older version lacked with defaults. A record written
  * by a newer service (a rolling upgrade) is readable here, but emp_record_decode marks it
  * `newer`: writing it back would drop fields this version does not know, so the store refuses.
+ *
+ * Versions:
+ *   1  the seven elements above.
+ *   2  the same elements; the record's by_user index entry carries its JSON (store.h). The
+ *      bump is for rolling downgrades: a version-1 service sees these records as newer and
+ *      refuses to update them, so it can never leave a stale JSON in the index behind.
  */
 #ifndef APIBUS_SERVICES_EMPLOYEES_RECORD_H
 #define APIBUS_SERVICES_EMPLOYEES_RECORD_H
@@ -39,7 +45,7 @@ extern const char *const emp_dept_labels[EMP_DEPT_COUNT];
 int emp_dept_parse(const char *s, size_t len);
 
 /* The version this build writes. */
-#define EMP_RECORD_VERSION 1u
+#define EMP_RECORD_VERSION 2u
 
 /* Employee.name is at most 100 characters: 400 bytes of UTF-8. */
 #define EMP_NAME_MAX_CHARS 100

@@ -84,10 +84,53 @@ out:
     return rc;
 }
 
+/* --- the by_user index -------------------------------------------------------------------- */
+
 static void emp_index_key(uint8_t kb[16], uint64_t user, uint64_t id)
 {
     emp_be64(kb, user);
     emp_be64(kb + 8, id);
+}
+
+/* Writes rec's index entry with its JSON; call it whenever the record is written. */
+static int emp_index_write(const emp_store_t *st, MDB_txn *txn, const emp_record_t *rec)
+{
+    uint8_t kb[16];
+    char vb[1 + EMP_JSON_MAX];
+    MDB_val key = {sizeof kb, kb}, val = {0, vb};
+
+    emp_index_key(kb, rec->user, rec->id);
+    vb[0] = (char)EMP_INDEX_JSON_FORMAT;
+    val.mv_size = 1 + emp_json_write(vb + 1, rec);
+    return mdb_put(txn, st->dbi[EMP_DB_BY_USER], &key, &val, 0) == 0 ? 0 : -PROTO_ERR_STORAGE;
+}
+
+/* The JSON of employee id of user from its index value val, or, when the entry does not carry
+ * it, formatted into scratch from the record. */
+static int emp_index_json(const emp_store_t *st, MDB_txn *txn, uint64_t user, uint64_t id, const MDB_val *val,
+                          char *scratch, const char **json, size_t *len)
+{
+    const char *v = val->mv_data;
+    emp_record_t rec;
+    int rc;
+
+    if (val->mv_size > 0 && (uint8_t)v[0] == EMP_INDEX_JSON_FORMAT) {
+        /* Longer than emp_json_write can write: not ours, and callers size buffers by it. */
+        if (val->mv_size - 1 > EMP_JSON_MAX)
+            return -PROTO_ERR_STORAGE;
+        *json = v + 1;
+        *len = val->mv_size - 1;
+        return 0;
+    }
+    /* The index says the employee exists: a missing record, or another user's, means the two
+     * went out of step, which is not a client's 404. */
+    if ((rc = emp_record_read(st, txn, id, &rec)) == -PROTO_ERR_NOT_FOUND || (rc == 0 && rec.user != user))
+        rc = -PROTO_ERR_STORAGE;
+    if (rc != 0)
+        return rc;
+    *json = scratch;
+    *len = emp_json_write(scratch, &rec);
+    return 0;
 }
 
 /* --- the id sequence ----------------------------------------------------------------------- */
@@ -216,21 +259,30 @@ int emp_store_get(const emp_store_t *st, MDB_txn *txn, uint64_t user, uint64_t i
     return rc;
 }
 
-int emp_store_create(const emp_store_t *st, MDB_txn *txn, emp_record_t *rec)
+int emp_store_get_json(const emp_store_t *st, MDB_txn *txn, uint64_t user, uint64_t id, char *scratch,
+                       const char **json, size_t *len)
 {
     uint8_t kb[16];
-    MDB_val key = {sizeof kb, kb}, empty = {0, NULL};
+    MDB_val key = {sizeof kb, kb}, val;
+    int rc;
+
+    /* The index key holds the user: another user's employee is simply absent. */
+    emp_index_key(kb, user, id);
+    if ((rc = mdb_get(txn, st->dbi[EMP_DB_BY_USER], &key, &val)) != 0)
+        return emp_mdb_err(rc);
+    return emp_index_json(st, txn, user, id, &val, scratch, json, len);
+}
+
+int emp_store_create(const emp_store_t *st, MDB_txn *txn, emp_record_t *rec)
+{
     int rc;
 
     if ((rc = emp_next_id(st, txn, &rec->id)) != 0)
         return rc;
     rec->version = EMP_RECORD_VERSION;
     rec->newer = false;
-    if ((rc = emp_record_write(st, txn, rec)) != 0)
+    if ((rc = emp_record_write(st, txn, rec)) != 0 || (rc = emp_index_write(st, txn, rec)) != 0)
         return rc;
-    emp_index_key(kb, rec->user, rec->id);
-    if (mdb_put(txn, st->dbi[EMP_DB_BY_USER], &key, &empty, 0) != 0)
-        return -PROTO_ERR_STORAGE;
     return emp_stats_apply(st, txn, rec->user, NULL, rec);
 }
 
@@ -243,7 +295,7 @@ int emp_store_update(const emp_store_t *st, MDB_txn *txn, const emp_record_t *re
         return rc;
     if (old.newer)
         return -PROTO_ERR_STORAGE;
-    if ((rc = emp_record_write(st, txn, rec)) != 0)
+    if ((rc = emp_record_write(st, txn, rec)) != 0 || (rc = emp_index_write(st, txn, rec)) != 0)
         return rc;
     return emp_stats_apply(st, txn, rec->user, &old, rec);
 }
@@ -288,7 +340,9 @@ int emp_store_list(const emp_store_t *st, MDB_txn *txn, uint64_t user, uint64_t 
     uint8_t kb[16];
     MDB_val key = {sizeof kb, kb}, val;
     MDB_cursor *cur;
-    emp_record_t rec;
+    char scratch[EMP_JSON_MAX];
+    const char *json;
+    size_t len;
     int rc, mrc;
 
     if (limit == 0)
@@ -304,12 +358,12 @@ int emp_store_list(const emp_store_t *st, MDB_txn *txn, uint64_t user, uint64_t 
             offset--;
             continue;
         }
-        if ((rc = emp_record_read(st, txn, emp_from_be64((const uint8_t *)key.mv_data + 8), &rec)) != 0 ||
-            (rc = fn(&rec, arg)) != 0 || --limit == 0)
+        if ((rc = emp_index_json(st, txn, user, emp_from_be64((const uint8_t *)key.mv_data + 8), &val, scratch,
+                                 &json, &len)) != 0 ||
+            (rc = fn(json, len, arg)) != 0 || --limit == 0)
             break;
     }
-    /* An index entry without its record means the two went out of step: not a client's 404. */
-    if (rc == -PROTO_ERR_NOT_FOUND || (rc == 0 && mrc != 0 && mrc != MDB_NOTFOUND))
+    if (rc == 0 && mrc != 0 && mrc != MDB_NOTFOUND)
         rc = -PROTO_ERR_STORAGE;
     mdb_cursor_close(cur);
     return rc;

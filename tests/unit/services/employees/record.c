@@ -121,6 +121,33 @@ Test(record, newer_version_is_read_and_marked)
     msgpack_sbuffer_destroy(&sb);
 }
 
+/* Version 2 kept version 1's elements (only the by_user index changed, store.h), so records
+ * written before it still read, and say which version they are. */
+Test(record, versions_1_and_2_read)
+{
+    emp_record_t out;
+    msgpack_sbuffer sb;
+
+    cr_assert_eq(EMP_RECORD_VERSION, 2);
+    for (uint64_t version = 1; version <= 2; version++) {
+        pack_record(&sb, 7, version, "finance", 5, 0);
+        memset(&out, 0xa5, sizeof out);
+        cr_assert_eq(emp_record_decode(sb.data, sb.size, &out), 0);
+        cr_assert_str_eq(out.name, "Pam");
+        cr_assert_eq(out.user, 7);
+        cr_assert_eq(out.department, EMP_DEPT_FINANCE);
+        cr_assert_eq(out.salary, 5);
+        cr_assert_eq(out.created_us, 100);
+        cr_assert_eq(out.updated_us, 200);
+        cr_assert_eq(out.version, version);
+        cr_assert_not(out.newer);
+        msgpack_sbuffer_destroy(&sb);
+        pack_record(&sb, 6, version, "finance", 5, 0);
+        cr_assert_eq(emp_record_decode(sb.data, sb.size, &out), -PROTO_ERR_STORAGE);
+        msgpack_sbuffer_destroy(&sb);
+    }
+}
+
 Test(record, malformed_values_are_storage_errors)
 {
     emp_record_t out;

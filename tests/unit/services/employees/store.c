@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "proto/errors.h"
+#include "services/employees/json.h"
 #include "services/employees/store.h"
 
 static char dir[] = "/tmp/apibus-emp-store-XXXXXX";
@@ -127,13 +128,24 @@ typedef struct {
     size_t stop_after; /* 0: never */
 } collected_t;
 
-static int collect(const emp_record_t *rec, void *arg)
+/* Reads the id and the user from the start of an employee's JSON. */
+static int collect(const char *json, size_t len, void *arg)
 {
     collected_t *c = arg;
+    char text[EMP_JSON_MAX + 1], *end;
+    unsigned long long id, user;
 
-    cr_assert_eq(rec->user, c->user);
+    cr_assert_leq(len, EMP_JSON_MAX);
+    memcpy(text, json, len);
+    text[len] = '\0';
+    cr_assert_eq(strncmp(text, "{\"id\":", 6), 0, "%s", text);
+    id = strtoull(text + 6, &end, 10);
+    cr_assert_eq(strncmp(end, ",\"user\":", 8), 0, "%s", text);
+    user = strtoull(end + 8, &end, 10);
+    cr_assert_eq(*end, ',');
+    cr_assert_eq(user, c->user);
     cr_assert_lt(c->n, sizeof c->ids / sizeof c->ids[0]);
-    c->ids[c->n++] = rec->id;
+    c->ids[c->n++] = id;
     return c->stop_after != 0 && c->n == c->stop_after ? 42 : 0;
 }
 
@@ -145,6 +157,118 @@ static collected_t list(uint64_t user, uint64_t offset, uint64_t limit)
     cr_assert_eq(emp_store_list(&st, txn, user, offset, limit, collect, &c), 0);
     mdb_txn_abort(txn);
     return c;
+}
+
+/* The results text of a page, as the handler builds it: "[a,b,...]". */
+typedef struct {
+    char *data;
+    size_t len, cap;
+} text_t;
+
+static int append(const char *json, size_t len, void *arg)
+{
+    text_t *t = arg;
+
+    cr_assert_leq(len, EMP_JSON_MAX);
+    cr_assert_lt(t->len + len + 2, t->cap);
+    if (t->len > 1)
+        t->data[t->len++] = ',';
+    memcpy(t->data + t->len, json, len);
+    t->len += len;
+    return 0;
+}
+
+/* The page as a NUL-terminated string; free it. */
+static char *list_text(uint64_t user, uint64_t offset, uint64_t limit)
+{
+    text_t t = {.data = malloc(1 << 16), .cap = 1 << 16};
+    MDB_txn *txn = begin(MDB_RDONLY);
+
+    cr_assert_not_null(t.data);
+    t.data[t.len++] = '[';
+    cr_assert_eq(emp_store_list(&st, txn, user, offset, limit, append, &t), 0);
+    mdb_txn_abort(txn);
+    t.data[t.len++] = ']';
+    t.data[t.len] = '\0';
+    return t.data;
+}
+
+/* emp_store_get_json's answer, NUL-terminated in out (EMP_JSON_MAX + 1 bytes); *indexed says
+ * whether it came from the index rather than from the record. */
+static int get_json(uint64_t user, uint64_t id, char *out, bool *indexed)
+{
+    char scratch[EMP_JSON_MAX];
+    const char *json = NULL;
+    size_t len = 0;
+    MDB_txn *txn = begin(MDB_RDONLY);
+    int rc = emp_store_get_json(&st, txn, user, id, scratch, &json, &len);
+
+    if (rc == 0) {
+        cr_assert_leq(len, EMP_JSON_MAX);
+        memcpy(out, json, len);
+        out[len] = '\0';
+        *indexed = json != scratch;
+    }
+    mdb_txn_abort(txn);
+    return rc;
+}
+
+/* What the employee's JSON must be: emp_json_write of its record, read from records. */
+static void expected_json(uint64_t user, uint64_t id, char *out)
+{
+    emp_record_t rec;
+
+    cr_assert_eq(get(user, id, &rec), 0);
+    out[emp_json_write(out, &rec)] = '\0';
+}
+
+/* The raw by_user value of (user, id), NUL-terminated in out; an MDB code. */
+static int index_get(uint64_t user, uint64_t id, char *out, size_t *len)
+{
+    uint8_t kb[16];
+    MDB_val key = {sizeof kb, kb}, val;
+    MDB_txn *txn = begin(MDB_RDONLY);
+    int rc;
+
+    for (int i = 0; i < 8; i++) {
+        kb[i] = (uint8_t)(user >> (56 - 8 * i));
+        kb[8 + i] = (uint8_t)(id >> (56 - 8 * i));
+    }
+    if ((rc = mdb_get(txn, st.dbi[EMP_DB_BY_USER], &key, &val)) == 0) {
+        cr_assert_leq(val.mv_size, 1 + EMP_JSON_MAX);
+        memcpy(out, val.mv_data, val.mv_size);
+        out[val.mv_size] = '\0';
+        *len = val.mv_size;
+    }
+    mdb_txn_abort(txn);
+    return rc;
+}
+
+/* Overwrites the by_user value of (user, id), as an older service or another format would. */
+static void index_put(uint64_t user, uint64_t id, const void *data, size_t len)
+{
+    uint8_t kb[16];
+    MDB_val key = {sizeof kb, kb}, val = {len, (void *)(uintptr_t)data};
+    MDB_txn *txn = begin(0);
+
+    for (int i = 0; i < 8; i++) {
+        kb[i] = (uint8_t)(user >> (56 - 8 * i));
+        kb[8 + i] = (uint8_t)(id >> (56 - 8 * i));
+    }
+    cr_assert_eq(mdb_put(txn, st.dbi[EMP_DB_BY_USER], &key, &val, 0), 0);
+    commit(txn);
+}
+
+/* Checks that the index value of (user, id) is the format byte and exactly want. */
+static void assert_indexed(uint64_t user, uint64_t id, const char *want)
+{
+    char raw[2 + EMP_JSON_MAX];
+    size_t len;
+
+    cr_assert_eq(index_get(user, id, raw, &len), 0);
+    cr_assert_eq(len, 1 + strlen(want));
+    cr_assert_eq((uint8_t)raw[0], EMP_INDEX_JSON_FORMAT);
+    cr_assert_str_eq(raw + 1, want);
 }
 
 static emp_stats_t stats(uint64_t user)
@@ -384,8 +508,8 @@ Test(store, survives_reopen)
 }
 
 /* Overwrites employee id's stored value with a hand-made one of the given version, keeping
- * its fields, plus one element a newer version would have appended. */
-static void put_newer_version(uint64_t id, const emp_record_t *rec)
+ * its fields, plus `extra` elements a newer version would have appended. */
+static void put_record(uint64_t id, const emp_record_t *rec, uint32_t version, unsigned extra)
 {
     uint8_t kb[8];
     MDB_val key = {sizeof kb, kb}, val;
@@ -398,15 +522,16 @@ static void put_newer_version(uint64_t id, const emp_record_t *rec)
         kb[i] = (uint8_t)(id >> (56 - 8 * i));
     msgpack_sbuffer_init(&sb);
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    msgpack_pack_array(&pk, 8);
-    msgpack_pack_uint32(&pk, EMP_RECORD_VERSION + 1);
+    msgpack_pack_array(&pk, 7 + extra);
+    msgpack_pack_uint32(&pk, version);
     msgpack_pack_uint64(&pk, rec->user);
     msgpack_pack_str_with_body(&pk, rec->name, strlen(rec->name));
     msgpack_pack_str_with_body(&pk, dept, strlen(dept));
     msgpack_pack_uint32(&pk, rec->salary);
     msgpack_pack_int64(&pk, rec->created_us);
     msgpack_pack_int64(&pk, rec->updated_us);
-    msgpack_pack_str_with_body(&pk, "future", 6);
+    for (unsigned i = 0; i < extra; i++)
+        msgpack_pack_str_with_body(&pk, "future", 6);
     val.mv_data = sb.data;
     val.mv_size = sb.size;
     cr_assert_eq(mdb_put(txn, st.dbi[EMP_DB_RECORDS], &key, &val, 0), 0);
@@ -425,7 +550,7 @@ Test(store, newer_record_is_readable_but_not_rewritten)
     uint64_t id = create(1, "Future", EMP_DEPT_ENGINEERING, 90000);
 
     cr_assert_eq(get(1, id, &rec), 0);
-    put_newer_version(id, &rec);
+    put_record(id, &rec, EMP_RECORD_VERSION + 1, 1);
     cr_assert_eq(get(1, id, &rec), 0);
     cr_assert(rec.newer);
     cr_assert_str_eq(rec.name, "Future");
@@ -468,7 +593,237 @@ Test(store, corrupt_record_is_a_storage_error)
     cr_assert_eq(mdb_put(txn, st.dbi[EMP_DB_RECORDS], &key, &val, 0), 0);
     commit(txn);
     cr_assert_eq(get(1, 1, &rec), -PROTO_ERR_STORAGE);
+    /* The index's JSON is served without reading the record, so only an entry without it
+     * meets the corrupt record. */
+    index_put(1, 1, "", 0);
     txn = begin(MDB_RDONLY);
     cr_assert_eq(emp_store_list(&st, txn, 1, 0, 10, collect, &c), -PROTO_ERR_STORAGE);
     mdb_txn_abort(txn);
+    char json[EMP_JSON_MAX + 1];
+    bool indexed;
+    cr_assert_eq(get_json(1, 1, json, &indexed), -PROTO_ERR_STORAGE);
+}
+
+/* --- the JSON in the by_user index ---------------------------------------------------------- */
+
+/* The index holds exactly emp_json_write's bytes, and list and detail serve them from there,
+ * escapes and the longest possible name included. */
+Test(store, list_and_detail_serve_the_json_of_the_record)
+{
+    char want[3][EMP_JSON_MAX + 1], got[EMP_JSON_MAX + 1], longest[EMP_NAME_MAX_BYTES + 1];
+    uint64_t ids[3];
+    bool indexed;
+
+    memset(longest, 0x01, EMP_NAME_MAX_BYTES); /* every byte escaped as \u0001 */
+    longest[EMP_NAME_MAX_BYTES] = '\0';
+    ids[0] = create(1, "Michael \"Mike\" Scott\\\n\tJ\xc3\xa9r\xc3\xb4me", EMP_DEPT_SALES, 60000);
+    create(2, "not mine", EMP_DEPT_HR, 1);
+    ids[1] = create(1, "Dwight", EMP_DEPT_ENGINEERING, 2147483647);
+    ids[2] = create(1, longest, EMP_DEPT_MARKETING, 0);
+
+    for (int i = 0; i < 3; i++) {
+        expected_json(1, ids[i], want[i]);
+        assert_indexed(1, ids[i], want[i]);
+        cr_assert_eq(get_json(1, ids[i], got, &indexed), 0);
+        cr_assert(indexed);
+        cr_assert_str_eq(got, want[i]);
+    }
+    cr_assert_gt(strlen(want[2]), 6u * EMP_NAME_MAX_BYTES); /* the escaped name is all there */
+
+    size_t n = 2 + strlen(want[0]) + strlen(want[1]) + strlen(want[2]) + 2;
+    char *expect = malloc(n + 1);
+    snprintf(expect, n + 1, "[%s,%s,%s]", want[0], want[1], want[2]);
+    char *page = list_text(1, 0, 100);
+    cr_assert_str_eq(page, expect);
+    free(page);
+    free(expect);
+}
+
+/* Offset and limit pick the same entries as before, now as JSON. */
+Test(store, list_text_pages_by_offset_and_limit)
+{
+    char want[4][EMP_JSON_MAX + 1], expect[3 * EMP_JSON_MAX];
+    uint64_t ids[4];
+    char *page;
+
+    for (int i = 0; i < 4; i++) {
+        ids[i] = create(1, "n", (emp_dept_t)i, (uint32_t)i);
+        create(2, "other", EMP_DEPT_HR, 1);
+        expected_json(1, ids[i], want[i]);
+    }
+    snprintf(expect, sizeof expect, "[%s,%s]", want[1], want[2]);
+    page = list_text(1, 1, 2);
+    cr_assert_str_eq(page, expect);
+    free(page);
+    snprintf(expect, sizeof expect, "[%s]", want[3]);
+    page = list_text(1, 3, 100);
+    cr_assert_str_eq(page, expect);
+    free(page);
+    page = list_text(1, 4, 100);
+    cr_assert_str_eq(page, "[]");
+    free(page);
+    page = list_text(1, 0, 0);
+    cr_assert_str_eq(page, "[]");
+    free(page);
+}
+
+Test(store, update_rewrites_the_index_json)
+{
+    emp_record_t rec;
+    char before[EMP_JSON_MAX + 1], after[EMP_JSON_MAX + 1], got[EMP_JSON_MAX + 1];
+    bool indexed;
+    MDB_txn *txn;
+    uint64_t id = create(1, "Pam", EMP_DEPT_HR, 40000);
+
+    expected_json(1, id, before);
+    cr_assert_eq(get(1, id, &rec), 0);
+    cr_assert_eq(emp_record_set_name(&rec, "Pam Halpert", 11), 0);
+    rec.salary = 45000;
+    rec.updated_us = rec.created_us + 1000001;
+    txn = begin(0);
+    cr_assert_eq(emp_store_update(&st, txn, &rec), 0);
+    commit(txn);
+
+    after[emp_json_write(after, &rec)] = '\0';
+    cr_assert_str_neq(after, before);
+    assert_indexed(1, id, after);
+    cr_assert_eq(get_json(1, id, got, &indexed), 0);
+    cr_assert(indexed);
+    cr_assert_str_eq(got, after);
+    char *page = list_text(1, 0, 100), expect[EMP_JSON_MAX + 3];
+    snprintf(expect, sizeof expect, "[%s]", after);
+    cr_assert_str_eq(page, expect);
+    free(page);
+}
+
+Test(store, delete_removes_the_index_json)
+{
+    char raw[2 + EMP_JSON_MAX], got[EMP_JSON_MAX + 1];
+    size_t len;
+    bool indexed;
+    uint64_t id = create(1, "Kevin", EMP_DEPT_FINANCE, 30000);
+
+    cr_assert_eq(del(1, id), 0);
+    cr_assert_eq(index_get(1, id, raw, &len), MDB_NOTFOUND);
+    cr_assert_eq(get_json(1, id, got, &indexed), -PROTO_ERR_NOT_FOUND);
+    char *page = list_text(1, 0, 100);
+    cr_assert_str_eq(page, "[]");
+    free(page);
+}
+
+Test(store, another_users_employee_is_not_found)
+{
+    char got[EMP_JSON_MAX + 1];
+    bool indexed;
+    uint64_t mine = create(1, "mine", EMP_DEPT_HR, 10);
+    emp_record_t rec;
+
+    cr_assert_eq(get_json(2, mine, got, &indexed), -PROTO_ERR_NOT_FOUND);
+    cr_assert_eq(get_json(1, mine + 1, got, &indexed), -PROTO_ERR_NOT_FOUND);
+    cr_assert_eq(get_json(1, 0, got, &indexed), -PROTO_ERR_NOT_FOUND);
+    /* the same for an entry of the old format */
+    cr_assert_eq(get(1, mine, &rec), 0);
+    put_record(mine, &rec, 1, 0);
+    index_put(1, mine, "", 0);
+    cr_assert_eq(get_json(2, mine, got, &indexed), -PROTO_ERR_NOT_FOUND);
+    cr_assert_eq(get_json(1, mine, got, &indexed), 0);
+    cr_assert_not(indexed);
+}
+
+/* Entries written before the index carried the JSON (a version-1 record, an empty value), and
+ * by an older service during a rolling downgrade, list and detail with the same bytes. */
+Test(store, entry_without_json_falls_back_to_the_record)
+{
+    char want[3][EMP_JSON_MAX + 1], got[EMP_JSON_MAX + 1], longest[EMP_NAME_MAX_BYTES + 1];
+    char expect[4 * EMP_JSON_MAX];
+    emp_record_t rec;
+    uint64_t ids[3];
+    bool indexed;
+    MDB_txn *txn;
+
+    memset(longest, 0x1f, EMP_NAME_MAX_BYTES);
+    longest[EMP_NAME_MAX_BYTES] = '\0';
+    ids[0] = create(1, "new before", EMP_DEPT_HR, 1);
+    ids[1] = create(1, longest, EMP_DEPT_SALES, 2);
+    ids[2] = create(1, "new after", EMP_DEPT_HR, 3);
+    for (int i = 0; i < 3; i++)
+        expected_json(1, ids[i], want[i]);
+    cr_assert_eq(get(1, ids[1], &rec), 0);
+    put_record(ids[1], &rec, 1, 0);
+    index_put(1, ids[1], "", 0);
+    cr_assert_eq(get(1, ids[1], &rec), 0);
+    cr_assert_eq(rec.version, 1);
+
+    cr_assert_eq(get_json(1, ids[1], got, &indexed), 0);
+    cr_assert_not(indexed);
+    cr_assert_str_eq(got, want[1]);
+    snprintf(expect, sizeof expect, "[%s,%s,%s]", want[0], want[1], want[2]);
+    char *page = list_text(1, 0, 100);
+    cr_assert_str_eq(page, expect);
+    free(page);
+    snprintf(expect, sizeof expect, "[%s]", want[1]);
+    page = list_text(1, 1, 1);
+    cr_assert_str_eq(page, expect);
+    free(page);
+
+    /* Updating it writes the current version and the JSON. */
+    rec.salary = 99;
+    txn = begin(0);
+    cr_assert_eq(emp_store_update(&st, txn, &rec), 0);
+    commit(txn);
+    expected_json(1, ids[1], want[1]);
+    cr_assert_eq(get(1, ids[1], &rec), 0);
+    cr_assert_eq(rec.version, EMP_RECORD_VERSION);
+    assert_indexed(1, ids[1], want[1]);
+    cr_assert_eq(get_json(1, ids[1], got, &indexed), 0);
+    cr_assert(indexed);
+    cr_assert_str_eq(got, want[1]);
+}
+
+/* A format byte this build does not know (a later one's) is answered from the record. */
+Test(store, unknown_index_format_falls_back_to_the_record)
+{
+    char want[EMP_JSON_MAX + 1], got[EMP_JSON_MAX + 1], expect[EMP_JSON_MAX + 3];
+    const char later[] = "\x02{\"id\":0,\"stale\":true}";
+    bool indexed;
+    uint64_t id = create(1, "Creed", EMP_DEPT_SALES, 1);
+
+    expected_json(1, id, want);
+    index_put(1, id, later, sizeof later - 1);
+    cr_assert_eq(get_json(1, id, got, &indexed), 0);
+    cr_assert_not(indexed);
+    cr_assert_str_eq(got, want);
+    snprintf(expect, sizeof expect, "[%s]", want);
+    char *page = list_text(1, 0, 100);
+    cr_assert_str_eq(page, expect);
+    free(page);
+}
+
+/* Where the record is read, the index and the records must agree. */
+Test(store, fallback_without_the_users_record_is_a_storage_error)
+{
+    char got[EMP_JSON_MAX + 1], big[2 + EMP_JSON_MAX];
+    bool indexed;
+    collected_t c = {.user = 1};
+    MDB_txn *txn;
+    uint64_t theirs = create(2, "theirs", EMP_DEPT_HR, 1);
+
+    /* an entry for user 1 pointing at user 2's record: never served */
+    index_put(1, theirs, "", 0);
+    cr_assert_eq(get_json(1, theirs, got, &indexed), -PROTO_ERR_STORAGE);
+    txn = begin(MDB_RDONLY);
+    cr_assert_eq(emp_store_list(&st, txn, 1, 0, 10, collect, &c), -PROTO_ERR_STORAGE);
+    mdb_txn_abort(txn);
+    /* an entry without any record */
+    index_put(1, 999, "", 0);
+    cr_assert_eq(get_json(1, 999, got, &indexed), -PROTO_ERR_STORAGE);
+    /* JSON longer than emp_json_write can write is not ours */
+    memset(big, 'x', sizeof big);
+    big[0] = (char)EMP_INDEX_JSON_FORMAT;
+    index_put(1, theirs, big, sizeof big);
+    cr_assert_eq(get_json(1, theirs, got, &indexed), -PROTO_ERR_STORAGE);
+    index_put(1, theirs, big, sizeof big - 1);
+    cr_assert_eq(get_json(1, theirs, got, &indexed), 0);
+    cr_assert(indexed);
+    cr_assert_eq(strlen(got), EMP_JSON_MAX);
 }
