@@ -12,6 +12,7 @@
 #ifndef APIBUS_GATEWAY_AUTH_H
 #define APIBUS_GATEWAY_AUTH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,21 +21,35 @@
 #include "gateway/revocations.h"
 #include "proto/principal.h"
 
-/* Sized for tens of thousands of active users, whose tokens then skip the HMAC and JSON work
- * (about 80 bytes a slot: 1.3 MB per event loop). Revocation is still checked on every hit. */
-#define GW_AUTH_CACHE_SLOTS 16384
+/* Verified tokens, set-associative: a token's keyed BLAKE2b tag picks one of GW_AUTH_CACHE_SETS
+ * sets of GW_AUTH_CACHE_WAYS entries. Sized for tens of thousands of active users, whose tokens
+ * then skip the HMAC and JSON work: with 10,000 tokens in use fewer than 0.5% fall in a set that
+ * would need more than 8 ways, where the direct-mapped table of 16,384 slots this replaces made
+ * 46% of them evict each other on every use. 64 bytes an entry: 2 MiB per event loop, touched
+ * only as tokens arrive. Revocation is still checked on every hit. */
+#define GW_AUTH_CACHE_WAYS 8
+#define GW_AUTH_CACHE_SETS 4096
 
 typedef struct st_gw_auth_cache_entry_t {
-    unsigned char hash[32]; /* SHA-256 of the token; all zero: empty */
-    gw_jwt_claims_t claims;
+    unsigned char tag[32]; /* keyed BLAKE2b of the token; all zero: empty */
+    uint64_t user_id;      /* the claims a hit needs, and nothing else */
+    int64_t exp, auth_us;
+    bool is_staff;
 } gw_auth_cache_entry_t;
+
+typedef struct st_gw_auth_cache_set_t {
+    gw_auth_cache_entry_t way[GW_AUTH_CACHE_WAYS];
+    uint8_t victim; /* the way the next miss replaces when all are taken: round robin */
+} gw_auth_cache_set_t;
 
 /* Per event loop: the verifier is shared and read-only, the cache is not. */
 typedef struct st_gw_auth_t {
     const gw_jwt_verifier_t *jwt;
     const gw_revocations_t *revocations; /* NULL: none known (unit tests) */
     gw_keys_t *keys;                     /* NULL: every API key is refused (unit tests) */
-    gw_auth_cache_entry_t cache[GW_AUTH_CACHE_SLOTS];
+    /* random per loop, so nobody can aim tokens at one set or predict a tag */
+    unsigned char cache_key[32];
+    gw_auth_cache_set_t cache[GW_AUTH_CACHE_SETS];
     uint64_t cache_hits;
 } gw_auth_t;
 

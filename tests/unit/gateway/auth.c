@@ -53,6 +53,43 @@ Test(auth, bearer_valid_then_cached)
     free(tok);
 }
 
+/* Many users at once: the second round of 3,000 distinct tokens comes wholly from the cache
+ * (a direct-mapped table of the same size would lose some of them to collisions). */
+Test(auth, bearer_cache_holds_thousands_of_tokens)
+{
+    enum { N = 3000 };
+    static char headers[N][2048];
+    for (int i = 0; i < N; i++) {
+        char *tok = ts_jwt_access(1000 + i);
+        snprintf(headers[i], sizeof headers[i], "Bearer %s", tok);
+        free(tok);
+    }
+    proto_principal_t p;
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < N; i++) {
+            authenticate(headers[i], &p);
+            cr_assert_eq(p.user_id, 1000 + (uint64_t)i, "token %d, round %d", i, round);
+        }
+    }
+    cr_assert_eq(auth.cache_hits, N);
+}
+
+/* Emptied (a keyring reload does it), the cache fills again from a full verify. */
+Test(auth, bearer_cache_cleared_reverifies)
+{
+    char *tok = ts_jwt_access(7), header[2048];
+    snprintf(header, sizeof header, "Bearer %s", tok);
+    free(tok);
+    proto_principal_t p;
+    authenticate(header, &p);
+    memset(auth.cache, 0, sizeof auth.cache);
+    authenticate(header, &p);
+    cr_assert_eq(p.user_id, 7);
+    cr_assert_eq(auth.cache_hits, 0);
+    authenticate(header, &p);
+    cr_assert_eq(auth.cache_hits, 1);
+}
+
 Test(auth, bearer_invalid_is_anonymous_with_reason)
 {
     proto_principal_t p;
