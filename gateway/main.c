@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "gateway/server.h"
+#include "proto/heap.h"
 
 static volatile sig_atomic_t gw__stop;
 
@@ -27,6 +28,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s (configured by APIBUS_* environment variables)\n", argv[0]);
         return strcmp(argv[1], "--help") == 0 ? 0 : 2;
     }
+    proto_heap_tune();
     signal(SIGPIPE, SIG_IGN);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "proto/heap.h"
 #include "proto/roles.h"
 #include "services/runtime/announce.h"
 #include "services/runtime/worker.h"
@@ -177,6 +178,7 @@ static int svc__serve(const svc_def_t *def, const svc_config_t *cfg, const char 
 
 int svc_main(const svc_def_t *def, int argc, char **argv)
 {
+    proto_heap_tune();
     svc__log_set_service(def->name);
     if (argc > 1) {
         if (argc == 2 && strcmp(argv[1], "--print-fragment") == 0)
