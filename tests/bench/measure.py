@@ -48,7 +48,8 @@ def comm(pid):
 
 
 # the rows in the order of the issue, whatever order run.sh finished them in
-ORDER = ("bare1", "a", "bare2", "b", "c", "d1", "d64", "mix", "login", "a_flood", "flood", "bare2")
+ORDER = ("bare1", "a", "bare2", "floor_list", "floor_one", "b", "c", "d1", "d64", "mix", "login", "a_flood",
+         "flood", "bare2")
 
 
 def parse_rows(path):

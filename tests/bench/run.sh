@@ -6,10 +6,12 @@
 # access tokens, serves the exact bytes of page 1 from Debian's h2o, and measures with wrk on
 # loopback. Prints one table and writes it, with the machine's description, between the bench
 # markers of docs/benchmarks.md. Nothing here asserts a time: the targets are read off the table.
+# Two rows measure the bus alone (tests/bench/bus_floor.c: the job board with 64 jobs in flight and
+# 16 worker threads, replies the size of page 1 and of one employee, no HTTP): the ceiling of (a)/(c).
 #
 # Usage: tests/bench/run.sh   (make bench builds first and installs h2o and wrk)
 # Env: APIBUS_BIN_DIR (build/release), DURATION (5 s per row), CONNECTIONS (64), REVOCATIONS (30),
-#      BENCH_PORT (18000), BENCH_BUS_PORT_BASE (17100), BENCH_H2O_PORT (18080),
+#      BENCH_PORT (18000), BENCH_BUS_PORT_BASE (17100), BENCH_H2O_PORT (18080), BENCH_FLOOR_PORT (17900),
 #      BENCH_OUT (docs/benchmarks.md; empty: print only), KEEP=1 keeps the temporary folder,
 #      HOLD=1 stops after seeding with everything running, prints how to reach it (to profile by
 #      hand, docs/benchmarks.md) and waits for Ctrl-C.
@@ -22,6 +24,7 @@ duration=${DURATION:-5}
 conns=${CONNECTIONS:-64}
 port=${BENCH_PORT:-18000}
 h2o_port=${BENCH_H2O_PORT:-18080}
+floor_port=${BENCH_FLOOR_PORT:-17900}
 out=${BENCH_OUT-$top/docs/benchmarks.md}
 apibus=$bin/cli/apibus
 base=http://127.0.0.1:$port
@@ -51,9 +54,12 @@ trap 'exit 143' INT TERM   # so that cleanup runs on Ctrl-C and kill too
 export APIBUS_DATA_DIR=$tmp/var APIBUS_HTTP_PORT=$port APIBUS_BUS_PORT_BASE=${BENCH_BUS_PORT_BASE:-17100}
 export APIBUS_KEY_FAIL_FREE=1000000 BENCH_DIR=$here
 
-# The token minter and revocation prober, compiled against the proto library of this very build.
+# The token minter and revocation prober, and the bus alone, compiled against the proto library
+# of this very build.
 cc -std=c11 -O2 -I"$top" "$here/helper.c" "$bin/proto/libapibus_proto.a" \
    $(pkg-config --libs libjwt jansson libsodium libcrypto) -o "$tmp/bench-helper"
+cc -std=c11 -O2 -I"$top" "$here/bus_floor.c" "$bin/proto/libapibus_proto.a" \
+   $(pkg-config --libs nanomsg) -pthread -o "$tmp/bench-bus-floor"
 
 {
   echo "cpu: $(nproc) × $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
@@ -108,6 +114,7 @@ codes=$(curl "${args[@]:1}" | sort | uniq -c | xargs)
 [ "$codes" = "100 201" ] || { echo "bench: seeding answered: $codes" >&2; exit 1; }
 curl -fsS -H "Authorization: Api-Key $key" "$base$list_path" -o "$tmp/page1.json"
 emp_id=$(grep -o '"id":[0-9]*' "$tmp/page1.json" | head -1 | cut -d: -f2)
+len_one=$(curl -fsS -o /dev/null -w '%{size_download}' -H "Authorization: Api-Key $key" "$base$list_path$emp_id/")
 
 # --- bare h2o serving the same bytes ------------------------------------------------------------
 cat > "$tmp/h2o.conf" <<EOF
@@ -176,6 +183,21 @@ run_wrk() {
   echo "bench: $label: ${line#BENCH }"
 }
 
+# run_floor ID LABEL REPLY_BYTES: the bus alone, one row in run_wrk's format, flagged read so that
+# the table shows its ratio to bare h2o. Its CPU is that of its own two processes (it measures
+# them itself). A failure (say, its port taken) costs the row, not the run.
+run_floor() {
+  local id=$1 label=$2 line
+  settle
+  if ! line=$("$tmp/bench-bus-floor" -p "$floor_port" -d "$duration" -r "$3" | grep '^BUSFLOOR '); then
+    echo "bench: $label: bench-bus-floor failed; no row" >&2
+    return 0
+  fi
+  printf '%s\t%s\t%s read=1 base=0\n' "$id" "$label" \
+    "$(tr ' ' '\n' <<<"$line" | grep -E '^(requests|duration_us|p50_us|p99_us|errors|cpu_us)=' | xargs)" >> "$results/rows.tsv"
+  echo "bench: $label: ${line#BUSFLOOR }"
+}
+
 sleep 1
 sample_pss idle
 w="-t2 -c$conns"
@@ -186,6 +208,8 @@ AUTH="Api-Key $key" wrk -t2 -c$conns -d1s -s "$here/get.lua" "$base$list_path" >
 AUTH="Api-Key $key" run_wrk bare1 "bare h2o, the same bytes as a file" bare $w -s "$here/get.lua" "http://127.0.0.1:$h2o_port$list_path"
 AUTH="Api-Key $key" run_wrk a "(a) GET list (100 employees), Api-Key" read,pss $w -s "$here/get.lua" "$base$list_path"
 AUTH="Api-Key $key" run_wrk bare2 "bare h2o again, right after (a)" bare $w -s "$here/get.lua" "http://127.0.0.1:$h2o_port$list_path"
+run_floor floor_list "bus alone, $(awk "BEGIN {printf \"%.1f\", $len_apibus / 1000}") KB replies (no HTTP)" "$len_apibus"
+run_floor floor_one "bus alone, $len_one B replies (no HTTP)" "$len_one"
 TOKENS=$tmp/tokens run_wrk b "(b) GET list, Bearer, 10,000 tokens" read,pss $w -s "$here/get.lua" "$base$list_path"
 AUTH="Api-Key $key" run_wrk c "(c) GET one employee, Api-Key" read,pss $w -s "$here/get.lua" "$base$list_path$emp_id/"
 AUTH="Bearer $wjwt" run_wrk d1 "(d) POST create, 1 client" "" -t1 -c1 -s "$here/post.lua" "$base$list_path"
