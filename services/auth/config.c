@@ -12,10 +12,10 @@ void auth_config_defaults(auth_config_t *cfg, unsigned workers)
     cfg->refresh_lifetime_s = 7 * 24 * 3600;
     cfg->rotate_refresh = false;
     cfg->leeway_s = 30;
-    cfg->argon2_memory = AUTH_ARGON2_MIN_MEMORY;
-    cfg->argon2_ops = AUTH_ARGON2_MIN_OPS;
+    cfg->argon2_memory = AUTH_ARGON2_DEFAULT_MEMORY;
+    cfg->argon2_ops = AUTH_ARGON2_DEFAULT_OPS;
     cfg->hash_threads = 2;
-    cfg->hash_nice = 3;
+    cfg->hash_nice = 10;
     cfg->hash_max_waiting = workers > 2 ? workers - 2 : 1;
     cfg->password_min = 8;
     cfg->session_age_s = 14 * 24 * 3600;
@@ -26,6 +26,12 @@ void auth_config_defaults(auth_config_t *cfg, unsigned workers)
     cfg->otp_token_lifetime_s = 300;
     cfg->otp_token_attempts = 5;
     cfg->otp_user = (auth_throttle_rule_t){.free = 5, .max_delay_s = 300, .forget_s = 900};
+}
+
+uint64_t auth_argon2_min_memory(uint64_t ops)
+{
+    static const uint64_t mib[] = {46, 19, 12, 9, 7}; /* t = 1 .. 5 */
+    return ops == 0 ? UINT64_MAX : mib[ops < 5 ? ops - 1 : 4] << 20;
 }
 
 /* A decimal number with an optional binary suffix (K, M, G), as the runtime's sizes. */
@@ -66,7 +72,7 @@ int auth_config_from_env(auth_config_t *cfg, unsigned workers, char *err, size_t
         auth__env_u64("APIBUS_JWT_ROTATE_REFRESH", 0, 1, &rotate, err, cap) != 0 ||
         auth__env_u64("APIBUS_JWT_LEEWAY_S", 0, 3600, &leeway, err, cap) != 0 ||
         auth__env_u64("APIBUS_AUTH_ARGON2_MEMORY", AUTH_ARGON2_MIN_MEMORY, (uint64_t)4 << 30, &mem, err, cap) != 0 ||
-        auth__env_u64("APIBUS_AUTH_ARGON2_OPS", AUTH_ARGON2_MIN_OPS, 64, &ops, err, cap) != 0 ||
+        auth__env_u64("APIBUS_AUTH_ARGON2_OPS", 1, 64, &ops, err, cap) != 0 ||
         auth__env_u64("APIBUS_AUTH_HASH_THREADS", 1, 64, &threads, err, cap) != 0 ||
         auth__env_u64("APIBUS_AUTH_HASH_NICE", 0, 19, &nice, err, cap) != 0 ||
         auth__env_u64("APIBUS_AUTH_HASH_MAX_WAITING", 1, waiting_cap, &waiting, err, cap) != 0 ||
@@ -82,6 +88,13 @@ int auth_config_from_env(auth_config_t *cfg, unsigned workers, char *err, size_t
         auth__env_u64("APIBUS_AUTH_OTP_THROTTLE_FREE", 1, 1000, &otp_free, err, cap) != 0 ||
         auth__env_u64("APIBUS_AUTH_OTP_THROTTLE_MAX_DELAY_S", 1, 86400, &otp_max, err, cap) != 0)
         return -1;
+    if (mem < auth_argon2_min_memory(ops)) {
+        snprintf(err, cap,
+                 "APIBUS_AUTH_ARGON2_MEMORY must be at least %lluM with APIBUS_AUTH_ARGON2_OPS=%llu "
+                 "(OWASP's Argon2id settings: 46M t=1, 19M t=2, 12M t=3, 9M t=4, 7M t=5 or more)",
+                 (unsigned long long)(auth_argon2_min_memory(ops) >> 20), (unsigned long long)ops);
+        return -1;
+    }
     const char *issuer = getenv("APIBUS_AUTH_OTP_ISSUER");
     if (issuer != NULL && *issuer != '\0') {
         /* a colon would end the issuer inside the URI's label */

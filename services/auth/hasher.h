@@ -5,7 +5,8 @@
  * The pool is bounded: at most max_waiting hashes are queued or running at once. A request
  * beyond that is refused at once with -PROTO_ERR_BUSY (503 + Retry-After) instead of holding a
  * worker thread, so the service always has workers free for requests that need no hash.
- * Parameters: at least m = 19 MiB, t = 2, p = 1 (libsodium's Argon2id is single-lane).
+ * Parameters: on or above OWASP's line (services/auth/config.h; default m = 7 MiB, t = 5), p = 1
+ * (libsodium's Argon2id is single-lane).
  */
 #ifndef APIBUS_SERVICES_AUTH_HASHER_H
 #define APIBUS_SERVICES_AUTH_HASHER_H

@@ -146,6 +146,7 @@ if [ "${HOLD:-0}" = 1 ]; then
   echo "bench: holding. suite $base (run-local pid $suite, processes $(apibus_pids | xargs)), h2o :$h2o_port (pid $h2o_pid)"
   echo "  export BENCH_DIR=$here APIBUS_DATA_DIR=$APIBUS_DATA_DIR APIBUS_BUS_PORT_BASE=$APIBUS_BUS_PORT_BASE"
   echo "  export AUTH='Api-Key $key' TOKENS=$tmp/tokens WJWT=$wjwt EMP=$emp_id"
+  echo "  export LOGIN_BODY='{\"email\":\"bench@example.com\",\"password\":\"$password\"}'"
   echo "  wrk -t2 -c$conns -d10s -s $here/get.lua $base$list_path"
   while :; do sleep 1; done
 fi
