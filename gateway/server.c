@@ -258,20 +258,25 @@ static size_t gw__active_jobs(gw_loop_t *loop)
 
 void gw_loop_run(gw_loop_t *loop, volatile sig_atomic_t *stop)
 {
-    while (!*stop)
+    while (!*stop) {
         h2o_evloop_run(loop->ctx.loop, GW_TICK_MS);
+        gw_access_log_flush(&loop->access_log);
+    }
     fprintf(stderr, "apibus-gateway: stopping: no new connections, %zu jobs in flight\n", gw__active_jobs(loop));
     if (loop->listener != NULL) {
         h2o_socket_close(loop->listener);
         loop->listener = NULL;
     }
     int64_t until = gw_now_ms() + loop->server->config.shutdown_grace_ms;
-    while (gw__active_jobs(loop) != 0 && gw_now_ms() < until)
+    while (gw__active_jobs(loop) != 0 && gw_now_ms() < until) {
         h2o_evloop_run(loop->ctx.loop, GW_TICK_MS);
+        gw_access_log_flush(&loop->access_log);
+    }
     /* a few more turns so that the last responses leave the socket buffers */
     int64_t flush_until = gw_now_ms() + 100;
     while (gw_now_ms() < flush_until)
         h2o_evloop_run(loop->ctx.loop, 10);
+    gw_access_log_flush(&loop->access_log);
 }
 
 void gw_loop_dispose(gw_loop_t *loop)

@@ -11,6 +11,7 @@
 
 #include <h2o.h>
 
+#include "gateway/access_log.h"
 #include "gateway/auth.h"
 #include "gateway/board.h"
 #include "gateway/config.h"
@@ -49,6 +50,7 @@ typedef struct st_gw_loop_t {
     gw_sessions_t sessions; /* session cookies checked with auth, cached briefly */
     gw_keys_t keys;         /* API keys checked with the keys service, cached; revocations, usage */
     gw_internal_t internal; /* the `apibus` command's way in */
+    gw_access_log_t access_log;
     struct timespec keyring_mtime;
     int64_t keyring_checked_ms;
 } gw_loop_t;

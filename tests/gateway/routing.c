@@ -145,6 +145,38 @@ Test(routing, request_id_passed_or_made)
     ts_http_res_dispose(&res);
 }
 
+/* One line per request, as soon as it is answered, without the query or any credential. */
+Test(routing, access_log_line_per_request)
+{
+    start_gateway(NULL);
+    start_employees(1);
+    ts_suite_wait_ready(&suite, 10000);
+    char *tok = ts_jwt_access(3), auth[2048];
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", tok);
+    const char *headers[] = {auth, "X-Request-ID: log-check-1", NULL};
+    ts_http_res_t res;
+    request(&res, "GET", EMPLOYEES "?page=1&secret=hunter2", headers, NULL);
+    cr_assert_eq(res.status, 200, "%s", res.body);
+    ts_http_res_dispose(&res);
+    const char *anonymous[] = {"X-Request-ID: log-check-2", NULL};
+    request(&res, "GET", "/nope?secret=hunter2", anonymous, NULL);
+    cr_assert_eq(res.status, 404);
+    ts_http_res_dispose(&res);
+
+    ts_proc_t *gw = &suite.procs[0];
+    /* written at the end of the loop turn that answered: there by the time the client has read it */
+    long until = now_ms() + 2000;
+    while (!ts_proc_log_contains(gw, "rid=log-check-2") && now_ms() < until)
+        sleep_ms(10);
+    cr_assert(ts_proc_log_contains(gw, "rid=log-check-1 client=127.0.0.1 GET " EMPLOYEES " 200 bytes="),
+              "no line for the list");
+    cr_assert(ts_proc_log_contains(gw, "role=employees\n"));
+    cr_assert(ts_proc_log_contains(gw, "rid=log-check-2 client=127.0.0.1 GET /nope 404 bytes="), "no line for the 404");
+    cr_assert_not(ts_proc_log_contains(gw, "hunter2"), "the query string was logged");
+    cr_assert_not(ts_proc_log_contains(gw, tok), "the token was logged");
+    free(tok);
+}
+
 Test(routing, body_too_large_is_json_413)
 {
     const char *extra[] = {"APIBUS_MAX_BODY=1024", NULL};
