@@ -99,6 +99,23 @@ int proto_bus_worker_send(int sock, const void *data, size_t len)
     return nn_send(sock, data, len, 0) < 0 ? -1 : 0;
 }
 
+void *proto_bus_msg_alloc(size_t len)
+{
+    return nn_allocmsg(len, 0);
+}
+
+int proto_bus_worker_send_msg(int sock, void *msg)
+{
+    /* NN_MSG: nanomsg takes the chunk as the message body (a REQ keeps it for resending by
+     * reference count, not by copy); on failure it is still the caller's */
+    if (nn_send(sock, &msg, NN_MSG, 0) >= 0)
+        return 0;
+    int saved = errno;
+    nn_freemsg(msg);
+    errno = saved;
+    return -1;
+}
+
 long proto_bus_worker_recv(int sock, void **msg, int timeout_ms)
 {
     if (nn_setsockopt(sock, NN_SOL_SOCKET, NN_RCVTIMEO, &timeout_ms, sizeof timeout_ms) < 0)

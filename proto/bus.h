@@ -49,6 +49,13 @@ int proto_bus_board_send(int sock, const proto_bus_hdr_t *hdr, const void *data,
  * returns the length and *msg, or -1 with errno ETIMEDOUT/EAGAIN/EBADF. */
 int proto_bus_worker_send(int sock, const void *data, size_t len);
 long proto_bus_worker_recv(int sock, void **msg, int timeout_ms);
+/* Sending without a copy: proto_bus_worker_send copies data into a message of the transport's;
+ * a message allocated here (exactly len bytes, to be filled completely) is handed over instead.
+ * proto_bus_msg_alloc returns NULL when out of memory. proto_bus_worker_send_msg sends the whole
+ * message like proto_bus_worker_send and takes it over in every case (it is freed on failure);
+ * a message never sent is freed with proto_bus_free. */
+void *proto_bus_msg_alloc(size_t len);
+int proto_bus_worker_send_msg(int sock, void *msg);
 
 /* Events (tech notes §5): the gateway binds a SUB, each publisher connects a PUB. Delivery is
  * best effort (a slow joiner or a burst loses messages); see proto/events.h for the resync. */

@@ -99,11 +99,11 @@ static int proto__pack_request(msgpack_packer *pk, const proto_request_t *r)
 #define PROTO_REQUEST_KEYS 11
 #define PROTO_REPLY_KEYS 3
 
-int proto_encode(const proto_msg_t *msg, proto_buf_t *out)
+/* The one encoder; write is where the bytes go (a growing buffer, a fixed one, or a counter). */
+static int proto__encode(const proto_msg_t *msg, void *data, msgpack_packer_write write)
 {
     msgpack_packer pk;
-    msgpack_packer_init(&pk, out, proto_buf_append);
-    size_t before = out->size;
+    msgpack_packer_init(&pk, data, write);
     size_t keys = 3 + (msg->kind == PROTO_KIND_JOB ? PROTO_REQUEST_KEYS : 0) +
                   (msg->kind == PROTO_KIND_RESULT ? PROTO_REPLY_KEYS : 0);
     if (msg->req.num_headers > PROTO_MAX_HEADERS || msg->reply.num_headers > PROTO_MAX_HEADERS)
@@ -119,11 +119,48 @@ int proto_encode(const proto_msg_t *msg, proto_buf_t *out)
         rc |= proto__pack_headers(&pk, msg->reply.headers, msg->reply.num_headers);
         rc |= proto__pack_body(&pk, msg->reply.body);
     }
-    if (rc != 0) {
+    return rc != 0 ? -PROTO_ERR_NO_MEMORY : 0;
+}
+
+int proto_encode(const proto_msg_t *msg, proto_buf_t *out)
+{
+    size_t before = out->size;
+    int rc = proto__encode(msg, out, proto_buf_append);
+    if (rc != 0)
         out->size = before;
-        return -PROTO_ERR_NO_MEMORY;
-    }
+    return rc;
+}
+
+static int proto__count(void *data, const char *bytes, size_t len)
+{
+    (void)bytes;
+    *(size_t *)data += len;
     return 0;
+}
+
+int proto_encoded_len(const proto_msg_t *msg, size_t *len)
+{
+    *len = 0;
+    return proto__encode(msg, len, proto__count);
+}
+
+/* proto_buf_append without growing: the buffer is not ours to reallocate. */
+static int proto__append_fixed(void *data, const char *bytes, size_t len)
+{
+    proto_buf_t *buf = data;
+    if (buf->capacity - buf->size < len)
+        return -1;
+    memcpy(buf->data + buf->size, bytes, len);
+    buf->size += len;
+    return 0;
+}
+
+int proto_encode_into(const proto_msg_t *msg, void *dst, size_t cap, size_t *len)
+{
+    proto_buf_t fixed = {.data = dst, .capacity = cap};
+    int rc = proto__encode(msg, &fixed, proto__append_fixed);
+    *len = rc == 0 ? fixed.size : 0;
+    return rc;
 }
 
 /* ---- decoding (the bounds-checked cursor; never allocates) --------------------------------- */

@@ -82,6 +82,13 @@ int proto_buf_append(void *buf, const char *bytes, size_t len);
 /* Appends the encoding of msg to out (out may start zeroed). Only the fields of msg->kind are
  * written. Returns 0 or -PROTO_ERR_NO_MEMORY. */
 int proto_encode(const proto_msg_t *msg, proto_buf_t *out);
+/* Encoding into memory the caller sized, e.g. a transport buffer that is sent without another
+ * copy (proto/bus.h): proto_encoded_len gives the exact length proto_encode would append, and
+ * proto_encode_into writes those bytes into dst (room for cap) and sets *len. Both return 0 or
+ * -PROTO_ERR_INTERNAL (more than PROTO_MAX_HEADERS headers); proto_encode_into returns
+ * -PROTO_ERR_NO_MEMORY when cap is too small (dst then holds a partial encoding). */
+int proto_encoded_len(const proto_msg_t *msg, size_t *len);
+int proto_encode_into(const proto_msg_t *msg, void *dst, size_t cap, size_t *len);
 
 /* Decodes exactly one message of at most max_len bytes. Every pointer in *msg points into data,
  * which must outlive msg. Never allocates. Returns 0 or -PROTO_ERR_MSG_*. */

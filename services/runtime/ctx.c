@@ -25,6 +25,8 @@ void svc__ctx_release(svc_ctx_t *ctx)
     svc__ctx_finish(ctx);
     free(ctx->body);
     ctx->body = NULL;
+    free(ctx->draft.data);
+    ctx->draft = (svc_buf_t){0};
     svc__arena_release(&ctx->arena);
 }
 
@@ -156,17 +158,34 @@ void svc_reply_header(svc_ctx_t *ctx, const char *name, const char *value)
     h->value.ptr = svc__arena_strndup(&ctx->arena, value, h->value.len);
 }
 
+/* Every body ends here; worker.c encodes it straight into the message it sends, its one copy
+ * after this. */
+static void svc__reply_set(svc_ctx_t *ctx, int status, char *body, size_t len)
+{
+    ctx->status = status;
+    ctx->body = body;
+    ctx->body_len = len;
+}
+
 void svc__reply_raw(svc_ctx_t *ctx, int status, const char *body, size_t len)
 {
     if (!svc__reply_once(ctx))
         return;
-    ctx->status = status;
-    ctx->body = malloc(len + 1);
-    if (ctx->body == NULL)
+    char *copy = malloc(len + 1);
+    if (copy == NULL)
         svc__oom();
-    memcpy(ctx->body, body, len);
-    ctx->body[len] = '\0';
-    ctx->body_len = len;
+    memcpy(copy, body, len);
+    copy[len] = '\0';
+    svc__reply_set(ctx, status, copy, len);
+}
+
+void svc__reply_take(svc_ctx_t *ctx, int status, char *body, size_t len)
+{
+    if (!svc__reply_once(ctx)) {
+        free(body);
+        return;
+    }
+    svc__reply_set(ctx, status, body, len);
 }
 
 void svc_reply_json(svc_ctx_t *ctx, int status, json_t *body)
@@ -182,12 +201,11 @@ void svc_reply_json(svc_ctx_t *ctx, int status, json_t *body)
         return;
     }
     /* DRF's renderer: compact separators, UTF-8 as is, keys in insertion order. */
-    ctx->body = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
+    char *text = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
     json_decref(body);
-    if (ctx->body == NULL)
+    if (text == NULL)
         svc__oom();
-    ctx->status = status;
-    ctx->body_len = strlen(ctx->body);
+    svc__reply_set(ctx, status, text, strlen(text));
 }
 
 void svc_reply_empty(svc_ctx_t *ctx, int status)

@@ -115,16 +115,21 @@ void svc_result_dispose(svc_result_t *res)
     memset(res, 0, sizeof *res);
 }
 
+void svc__result_msg(const svc_result_t *res, uint64_t job_id, proto_msg_t *msg)
+{
+    memset(msg, 0, sizeof *msg);
+    msg->version = PROTO_VERSION;
+    msg->kind = PROTO_KIND_RESULT;
+    msg->job_id = job_id;
+    msg->reply.status = (uint16_t)res->status;
+    memcpy(msg->reply.headers, res->headers, sizeof msg->reply.headers);
+    msg->reply.num_headers = res->num_headers;
+    msg->reply.body = res->body;
+}
+
 int svc_result_encode(const svc_result_t *res, uint64_t job_id, proto_buf_t *out)
 {
     proto_msg_t msg;
-    memset(&msg, 0, sizeof msg);
-    msg.version = PROTO_VERSION;
-    msg.kind = PROTO_KIND_RESULT;
-    msg.job_id = job_id;
-    msg.reply.status = (uint16_t)res->status;
-    memcpy(msg.reply.headers, res->headers, sizeof msg.reply.headers);
-    msg.reply.num_headers = res->num_headers;
-    msg.reply.body = res->body;
+    svc__result_msg(res, job_id, &msg);
     return proto_encode(&msg, out);
 }

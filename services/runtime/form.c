@@ -72,37 +72,19 @@ void svc__form_free(svc__pair_t *pairs, size_t num)
     free(pairs);
 }
 
-void svc__str_append(svc__str_t *s, const char *data, size_t len)
-{
-    if (s->len + len + 1 > s->cap) {
-        size_t cap = s->cap == 0 ? 128 : s->cap;
-        while (cap < s->len + len + 1)
-            cap *= 2;
-        char *d = realloc(s->data, cap);
-        if (d == NULL)
-            svc__oom();
-        s->data = d;
-        s->cap = cap;
-    }
-    if (len != 0)
-        memcpy(s->data + s->len, data, len);
-    s->len += len;
-    s->data[s->len] = '\0';
-}
-
-void svc__str_append_quoted(svc__str_t *s, const char *data, size_t len)
+void svc__buf_append_quoted(svc_buf_t *s, const char *data, size_t len)
 {
     static const char hex[] = "0123456789ABCDEF";
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)data[i];
         if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
             c == '-' || c == '~') {
-            svc__str_append(s, (const char *)&data[i], 1);
+            svc_buf_append(s, (const char *)&data[i], 1);
         } else if (c == ' ') {
-            svc__str_append(s, "+", 1);
+            svc_buf_append(s, "+", 1);
         } else {
             char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
-            svc__str_append(s, esc, 3);
+            svc_buf_append(s, esc, 3);
         }
     }
 }

@@ -134,8 +134,9 @@ struct st_svc_ctx_t {
     int status;
     proto_header_t headers[PROTO_MAX_HEADERS];
     size_t num_headers;
-    char *body; /* malloc'ed (jansson) or NULL */
+    char *body; /* the reply's: malloc'ed and NUL-terminated, or NULL */
     size_t body_len;
+    svc_buf_t draft; /* a body being written in place, not yet replied (svc_page_reply_begin) */
     uint64_t page, num_pages; /* set by svc_page_begin */
     svc__idem_t idem;
 };
@@ -147,6 +148,12 @@ void svc__ctx_finish(svc_ctx_t *ctx);
 void svc__ctx_release(svc_ctx_t *ctx);
 /* Replies with a ready-made JSON body (copied). */
 void svc__reply_raw(svc_ctx_t *ctx, int status, const char *body, size_t len);
+/* The same with a body the request takes over: malloc'ed, NUL-terminated at body[len]. Freed at
+ * once when the reply is dropped (a second reply). */
+void svc__reply_take(svc_ctx_t *ctx, int status, char *body, size_t len);
+
+/* dispatch.c: the RESULT envelope of a result, pointing into it. */
+void svc__result_msg(const svc_result_t *res, uint64_t job_id, proto_msg_t *msg);
 
 /* route.c: matching a path against the table. */
 typedef enum en_svc__match_t { SVC__MATCH_OK, SVC__MATCH_NO_PATH, SVC__MATCH_NO_METHOD } svc__match_t;
@@ -175,13 +182,12 @@ typedef struct st_svc__pair_t {
 /* Splits and percent-decodes s ('+' is a space). *pairs is malloc'ed; free with free(). */
 int svc__form_parse(const char *s, size_t len, svc__pair_t **pairs, size_t *num);
 void svc__form_free(svc__pair_t *pairs, size_t num);
-/* Appends quote_plus(s) (Python's urlencode) to a jansson-free growable string. */
-typedef struct st_svc__str_t {
-    char *data;
-    size_t len, cap;
-} svc__str_t;
-void svc__str_append(svc__str_t *s, const char *data, size_t len);
-void svc__str_append_quoted(svc__str_t *s, const char *data, size_t len);
+/* Appends quote_plus(s) (Python's urlencode). */
+void svc__buf_append_quoted(svc_buf_t *buf, const char *data, size_t len);
+
+/* reply.c: makes room for extra more bytes (and the NUL) at once, so that a body of known size
+ * is not copied by every doubling on its way there. */
+void svc__buf_reserve(svc_buf_t *buf, size_t extra);
 
 /* page.c */
 /* The links of DRF's PageNumberPagination: base + path + query with page replaced (or removed

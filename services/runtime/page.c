@@ -4,6 +4,9 @@
 
 #include "services/runtime/internal.h"
 
+/* {"count":<20 digits>,"next":null,"previous":null,"results": */
+#define SVC__PAGE_HEAD_MAX 80
+
 /* DRF's PageNumberPagination over Django's Paginator: 100 per page, ?page=N or ?page=last,
  * an empty list still has page 1, anything else is 404 {"detail":"Invalid page."}. */
 
@@ -88,14 +91,14 @@ char *svc__page_link(const proto_request_t *req, uint64_t page)
         items[n++] = (svc__qitem_t){&page_pair, num};
     }
     qsort(items, n, sizeof *items, svc__qitem_cmp);
-    svc__str_t url = {0};
-    svc__str_append(&url, req->base_url.ptr, req->base_url.len);
-    svc__str_append(&url, req->path.ptr, req->path.len);
+    svc_buf_t url = {0};
+    svc_buf_append(&url, req->base_url.ptr, req->base_url.len);
+    svc_buf_append(&url, req->path.ptr, req->path.len);
     for (size_t i = 0; i < n; i++) {
-        svc__str_append(&url, i == 0 ? "?" : "&", 1);
-        svc__str_append_quoted(&url, items[i].pair->key, items[i].pair->key_len);
-        svc__str_append(&url, "=", 1);
-        svc__str_append_quoted(&url, items[i].pair->value, items[i].pair->value_len);
+        svc_buf_append(&url, i == 0 ? "?" : "&", 1);
+        svc__buf_append_quoted(&url, items[i].pair->key, items[i].pair->key_len);
+        svc_buf_append(&url, "=", 1);
+        svc__buf_append_quoted(&url, items[i].pair->value, items[i].pair->value_len);
     }
     free(items);
     svc__form_free(pairs, num);
@@ -136,29 +139,64 @@ void svc_page_reply(svc_ctx_t *ctx, uint64_t count, json_t *results)
     svc_reply_json(ctx, 200, body);
 }
 
-void svc_page_reply_raw(svc_ctx_t *ctx, uint64_t count, const char *results_json, size_t len)
+/* A link as jansson writes it in svc_page_reply's object: the same escaping, or null. */
+static void svc__append_link(svc_buf_t *out, const proto_request_t *req, uint64_t page)
 {
-    if (ctx->page == 0) {
-        svc_log("error", "svc_page_reply_raw without svc_page_begin");
+    json_t *link = svc__link_json(req, page);
+    char *text = json_dumps(link, JSON_COMPACT | JSON_ENCODE_ANY);
+    json_decref(link);
+    if (text == NULL)
+        svc__oom();
+    svc_buf_append(out, text, strlen(text));
+    free(text);
+}
+
+/* The page's bytes go straight into the body the reply is sent from: the results are copied
+ * once, by the handler that writes them there (or by svc_page_reply_raw). The head is the text
+ * of svc_page_reply's object without its closing brace, written without building the object. */
+svc_buf_t *svc_page_reply_begin(svc_ctx_t *ctx, uint64_t count, size_t results_len)
+{
+    svc_buf_t *body = &ctx->draft;
+    body->len = 0;
+    if (body->data != NULL)
+        body->data[0] = '\0';
+    if (ctx->page == 0)
+        return body; /* svc_page_reply_end answers 500 */
+    char head[64];
+    int n = snprintf(head, sizeof head, "{\"count\":%" JSON_INTEGER_FORMAT ",\"next\":", (json_int_t)count);
+    /* room for a head without links, the results and the closing brace: one allocation */
+    svc__buf_reserve(body, SVC__PAGE_HEAD_MAX + results_len + 1);
+    svc_buf_append(body, head, (size_t)n);
+    if (ctx->page < ctx->num_pages)
+        svc__append_link(body, ctx->req, ctx->page + 1);
+    else
+        svc_buf_append(body, "null", 4);
+    svc_buf_append(body, ",\"previous\":", sizeof ",\"previous\":" - 1);
+    if (ctx->page > 1)
+        svc__append_link(body, ctx->req, ctx->page - 1);
+    else
+        svc_buf_append(body, "null", 4);
+    svc_buf_append(body, ",\"results\":", sizeof ",\"results\":" - 1);
+    return body;
+}
+
+void svc_page_reply_end(svc_ctx_t *ctx)
+{
+    svc_buf_t body = ctx->draft;
+    ctx->draft = (svc_buf_t){0};
+    if (ctx->page == 0 || body.len == 0) {
+        svc_log("error", "a page reply without %s", ctx->page == 0 ? "svc_page_begin" : "svc_page_reply_begin");
+        free(body.data);
         svc_reply_error(ctx, -PROTO_ERR_INTERNAL);
         return;
     }
-    /* The head goes through jansson as in svc_page_reply, so the links are escaped the same;
-     * its text ends with the object's "}", which the results replace. */
-    json_t *head = svc__page_head(ctx, count);
-    char *text = json_dumps(head, JSON_COMPACT);
-    json_decref(head);
-    if (text == NULL)
-        svc__oom();
-    size_t head_len = strlen(text) - 1;
-    svc__str_t body = {.cap = head_len + len + 16};
-    if ((body.data = malloc(body.cap)) == NULL)
-        svc__oom();
-    svc__str_append(&body, text, head_len);
-    free(text);
-    svc__str_append(&body, ",\"results\":", 11);
-    svc__str_append(&body, results_json, len);
-    svc__str_append(&body, "}", 1);
-    svc_reply_raw_json(ctx, 200, body.data, body.len);
-    free(body.data);
+    svc_buf_append(&body, "}", 1);
+    svc__reply_take(ctx, 200, body.data, body.len);
+}
+
+void svc_page_reply_raw(svc_ctx_t *ctx, uint64_t count, const char *results_json, size_t len)
+{
+    svc_buf_t *body = svc_page_reply_begin(ctx, count, len);
+    svc_buf_append(body, results_json, len);
+    svc_page_reply_end(ctx);
 }

@@ -192,6 +192,14 @@ void svc_reply_json(svc_ctx_t *ctx, int status, json_t *body);
 void svc_reply_raw_json(svc_ctx_t *ctx, int status, const char *body, size_t len);
 /* Replies with a body that is not JSON (YAML, HTML) under content_type; body is copied. */
 void svc_reply_body(svc_ctx_t *ctx, int status, const char *content_type, const char *body, size_t len);
+/* A growing text buffer, for a body written in place (svc_page_reply_begin). data is malloc'ed
+ * and NUL-terminated once anything was appended; out of memory aborts, as everywhere. */
+typedef struct st_svc_buf_t {
+    char *data;
+    size_t len, cap;
+} svc_buf_t;
+void svc_buf_append(svc_buf_t *buf, const void *data, size_t len);
+
 /* Replies with no body (e.g. 204). */
 void svc_reply_empty(svc_ctx_t *ctx, int status);
 /* Replies with the error's status and DRF body (err may be negative). */
@@ -211,6 +219,14 @@ void svc_page_reply(svc_ctx_t *ctx, uint64_t count, json_t *results);
 /* The same reply with results given as JSON text, the array brackets included: the bytes of
  * svc_page_reply for the same results. results_json is copied. */
 void svc_page_reply_raw(svc_ctx_t *ctx, uint64_t count, const char *results_json, size_t len);
+/* svc_page_reply_raw with the results written straight into the reply instead of copied there:
+ * begin returns the body being built (the request owns it), which already holds the page's head;
+ * append the results array's text, brackets included, then end sends the bytes svc_page_reply_raw
+ * would. results_len is the expected length of the results, reserved up front (a wrong guess costs
+ * a reallocation). A handler that replies otherwise after begin (an error) just never calls end;
+ * begin again starts over. */
+svc_buf_t *svc_page_reply_begin(svc_ctx_t *ctx, uint64_t count, size_t results_len);
+void svc_page_reply_end(svc_ctx_t *ctx);
 
 /* --- storage ---------------------------------------------------------------------------------- */
 

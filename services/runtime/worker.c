@@ -70,20 +70,39 @@ struct st_svc_workers_t {
     unsigned per_board, count;
 };
 
+/* The envelope is encoded straight into a message of the transport's, which is handed over
+ * rather than copied: a reply body is copied once on its way from the handler to the socket. */
+static int svc__send(svc__worker_t *w, const proto_msg_t *msg)
+{
+    size_t len, written;
+    int rc = proto_encoded_len(msg, &len);
+    if (rc != 0) {
+        svc_log("error", "worker %u: cannot encode a message: %s", w->index, proto_err_name(rc));
+        return rc;
+    }
+    void *buf = proto_bus_msg_alloc(len);
+    if (buf == NULL)
+        svc__oom();
+    if ((rc = proto_encode_into(msg, buf, len, &written)) != 0 || written != len) {
+        svc_log("error", "worker %u: a message of %zu bytes encoded as %zu", w->index, len, written);
+        proto_bus_free(buf);
+        return -PROTO_ERR_INTERNAL;
+    }
+    if (proto_bus_worker_send_msg(w->sock, buf) != 0) {
+        svc_log("error", "worker %u: cannot send a %s: %s", w->index,
+                msg->kind == PROTO_KIND_RESULT ? "result" : "READY", strerror(errno));
+        return -PROTO_ERR_UNAVAILABLE;
+    }
+    return 0;
+}
+
 static int svc__send_ready(svc__worker_t *w)
 {
     proto_msg_t msg;
-    proto_buf_t buf = {0};
     memset(&msg, 0, sizeof msg);
     msg.version = PROTO_VERSION;
     msg.kind = PROTO_KIND_READY;
-    int rc = proto_encode(&msg, &buf);
-    if (rc == 0 && proto_bus_worker_send(w->sock, buf.data, buf.size) != 0) {
-        svc_log("error", "worker %u: cannot send READY: %s", w->index, strerror(errno));
-        rc = -1;
-    }
-    proto_buf_dispose(&buf);
-    return rc;
+    return svc__send(w, &msg);
 }
 
 static void svc__run_job(svc__worker_t *w, const proto_msg_t *msg)
@@ -96,14 +115,11 @@ static void svc__run_job(svc__worker_t *w, const proto_msg_t *msg)
         return;
     }
     svc_result_t res;
-    proto_buf_t buf = {0};
+    proto_msg_t out;
     svc_handle_request(w->pool->svc, req, &res);
-    if (svc_result_encode(&res, msg->job_id, &buf) != 0)
-        svc__oom();
+    svc__result_msg(&res, msg->job_id, &out);
+    svc__send(w, &out);
     svc_result_dispose(&res);
-    if (proto_bus_worker_send(w->sock, buf.data, buf.size) != 0)
-        svc_log("error", "worker %u: cannot send a result: %s", w->index, strerror(errno));
-    proto_buf_dispose(&buf);
 }
 
 static void svc__handle_message(svc__worker_t *w, const void *data, size_t len)

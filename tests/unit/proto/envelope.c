@@ -1,6 +1,7 @@
 /* tests proto/envelope.c: round trips, version handling, and decoding hostile input */
 #include <criterion/criterion.h>
 #include <msgpack.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -282,4 +283,74 @@ Test(envelope, reserved_byte_is_rejected)
     static const unsigned char msg[] = {0x81, 0xa1, 'x', 0xc1};
     proto_msg_t m;
     cr_assert_eq(proto_decode(msg, sizeof msg, MAX, &m), -PROTO_ERR_MSG_INVALID);
+}
+
+/* proto_encode_into must give proto_encode's bytes exactly: the worker sends what it writes. */
+static void expect_into_matches(const proto_msg_t *m, const char *what)
+{
+    proto_buf_t want = {0};
+    cr_assert_eq(proto_encode(m, &want), 0, "%s", what);
+    size_t len = 0, written = 0;
+    cr_assert_eq(proto_encoded_len(m, &len), 0, "%s", what);
+    cr_assert_eq(len, want.size, "%s: measured %zu, encoded %zu", what, len, want.size);
+    char *dst = malloc(len); /* exactly len bytes: ASan catches a write past them */
+    cr_assert_eq(proto_encode_into(m, dst, len, &written), 0, "%s", what);
+    cr_assert_eq(written, len, "%s", what);
+    cr_assert(memcmp(dst, want.data, len) == 0, "%s: bytes differ", what);
+    free(dst);
+    proto_buf_dispose(&want);
+}
+
+Test(envelope, encode_into_gives_the_bytes_of_encode)
+{
+    proto_msg_t job = sample_job();
+    expect_into_matches(&job, "job");
+    proto_msg_t ready = {.kind = PROTO_KIND_READY}, ping = {.kind = PROTO_KIND_PING, .job_id = UINT64_MAX};
+    expect_into_matches(&ready, "ready");
+    expect_into_matches(&ping, "ping");
+    /* bodies on both sides of msgpack's bin8 / bin16 / bin32 boundaries */
+    static const size_t sizes[] = {0, 1, 255, 256, 65535, 65536, 16643, 200000};
+    char *body = malloc(200000);
+    for (size_t i = 0; i < 200000; i++)
+        body[i] = (char)(i * 7);
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        proto_msg_t r = {.kind = PROTO_KIND_RESULT, .job_id = (3ull << 32) | i};
+        r.reply.status = 200;
+        for (size_t h = 0; h < PROTO_MAX_HEADERS; h++)
+            r.reply.headers[h] = (proto_header_t){PROTO_STR_LIT("x-h"), PROTO_STR_LIT("value")};
+        r.reply.num_headers = i % (PROTO_MAX_HEADERS + 1);
+        r.reply.body = (proto_str_t){body, sizes[i]};
+        char what[32];
+        snprintf(what, sizeof what, "result of %zu bytes", sizes[i]);
+        expect_into_matches(&r, what);
+    }
+    free(body);
+}
+
+Test(envelope, encode_into_refuses_a_short_buffer)
+{
+    proto_msg_t in = sample_job();
+    size_t len, written = 1;
+    cr_assert_eq(proto_encoded_len(&in, &len), 0);
+    for (size_t cap = 0; cap < len; cap++) {
+        char *dst = malloc(cap ? cap : 1);
+        cr_assert_eq(proto_encode_into(&in, dst, cap, &written), -PROTO_ERR_NO_MEMORY, "cap %zu of %zu", cap, len);
+        cr_assert_eq(written, 0);
+        free(dst);
+    }
+}
+
+Test(envelope, too_many_headers_are_an_internal_error_everywhere)
+{
+    proto_msg_t in = {.kind = PROTO_KIND_RESULT};
+    in.reply.status = 200;
+    in.reply.num_headers = PROTO_MAX_HEADERS + 1;
+    proto_buf_t buf = {0};
+    size_t len;
+    char dst[64];
+    cr_assert_eq(proto_encode(&in, &buf), -PROTO_ERR_INTERNAL);
+    cr_assert_eq(buf.size, 0);
+    cr_assert_eq(proto_encoded_len(&in, &len), -PROTO_ERR_INTERNAL);
+    cr_assert_eq(proto_encode_into(&in, dst, sizeof dst, &len), -PROTO_ERR_INTERNAL);
+    proto_buf_dispose(&buf);
 }

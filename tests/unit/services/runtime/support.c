@@ -31,20 +31,51 @@ static void t_echo_input(svc_ctx_t *ctx)
     svc_reply_json(ctx, svc_route(ctx)->status != 0 ? svc_route(ctx)->status : 200, json_incref(svc_input(ctx)));
 }
 
-bool t_page_raw;
+t_page_mode_t t_page_mode;
 
-/* GET list: ?n= says how many items exist; replies the page's item numbers (as svc_page_reply
- * or, with t_page_raw, svc_page_reply_raw would). */
+/* The page written in place, as a handler that produces its items one by one would: a hint of
+ * one byte, so that the body has to grow. */
+static void t_list_in_place(svc_ctx_t *ctx, uint64_t count, uint64_t offset, uint64_t limit)
+{
+    svc_buf_t *body = svc_page_reply_begin(ctx, count, 1);
+    svc_buf_append(body, "[", 1);
+    for (uint64_t i = 0; i < limit; i++) {
+        char item[32];
+        int n = snprintf(item, sizeof item, "%s%llu", i == 0 ? "" : ",", (unsigned long long)(offset + i + 1));
+        svc_buf_append(body, item, (size_t)n);
+    }
+    if (t_page_mode == T_PAGE_HUGE)
+        for (size_t i = 0; i <= svc_config(svc_service(ctx))->max_reply; i += 9)
+            svc_buf_append(body, ",\"xxxxxx\"", 9);
+    svc_buf_append(body, "]", 1);
+    if (t_page_mode == T_PAGE_ABANDONED) {
+        svc_reply_field_error(ctx, NULL, "abandoned");
+        return;
+    }
+    svc_page_reply_end(ctx);
+}
+
+/* GET list: ?n= says how many items exist; replies the page's item numbers (as svc_page_reply,
+ * svc_page_reply_raw or svc_page_reply_begin/end would: see t_page_mode). */
 static void t_list(svc_ctx_t *ctx)
 {
     const char *n = svc_query(ctx, "n");
-    uint64_t count = n != NULL ? strtoull(n, NULL, 10) : 0, offset, limit;
-    if (svc_page_begin(ctx, count, &offset, &limit) != 0)
+    uint64_t count = n != NULL ? strtoull(n, NULL, 10) : 0, offset = 0, limit = 0;
+    if (t_page_mode != T_PAGE_NO_PAGE_BEGIN && svc_page_begin(ctx, count, &offset, &limit) != 0)
         return;
+    switch (t_page_mode) {
+    case T_PAGE_NO_REPLY_BEGIN: svc_page_reply_end(ctx); return;
+    case T_PAGE_TWICE: svc_reply_field_error(ctx, NULL, "first"); /* fall through */
+    case T_PAGE_IN_PLACE:
+    case T_PAGE_NO_PAGE_BEGIN:
+    case T_PAGE_ABANDONED:
+    case T_PAGE_HUGE: t_list_in_place(ctx, count, offset, limit); return;
+    default: break;
+    }
     json_t *results = json_array();
     for (uint64_t i = 0; i < limit; i++)
         json_array_append_new(results, json_integer((json_int_t)(offset + i + 1)));
-    if (!t_page_raw) {
+    if (t_page_mode == T_PAGE_JSON) {
         svc_page_reply(ctx, count, results);
         return;
     }

@@ -8,8 +8,19 @@
 extern const svc_def_t t_def;
 extern const svc_model_t t_thing;
 extern svc_t *t_svc;
-/* The list route replies with svc_page_reply_raw instead of svc_page_reply. */
-extern bool t_page_raw;
+/* How the list route replies: svc_page_reply (T_PAGE_JSON, the default), svc_page_reply_raw, or
+ * svc_page_reply_begin/end; the others misuse the API on purpose. */
+typedef enum {
+    T_PAGE_JSON,
+    T_PAGE_RAW,
+    T_PAGE_IN_PLACE,
+    T_PAGE_NO_PAGE_BEGIN,  /* begin/end without svc_page_begin */
+    T_PAGE_NO_REPLY_BEGIN, /* end without begin */
+    T_PAGE_TWICE,          /* replies 400, then writes and ends a page */
+    T_PAGE_ABANDONED,      /* begins a page, then replies 400 instead */
+    T_PAGE_HUGE            /* a page larger than APIBUS_MAX_REPLY */
+} t_page_mode_t;
+extern t_page_mode_t t_page_mode;
 
 /* Opens t_def on a fresh temporary directory (criterion .init) / closes it (.fini). */
 void t_open(void);
