@@ -195,30 +195,21 @@ static void emp_change(svc_ctx_t *ctx)
 
 /* --- handlers ------------------------------------------------------------------------------- */
 
-/* The results array of a page as JSON text, "[" first. */
+/* The reply body of a page, its results array open. */
 typedef struct st_emp_page_t {
-    char *data;
-    size_t len, cap;
+    svc_buf_t *body;
+    bool first;
 } emp_page_t;
 
-/* Appends one employee's JSON (at most EMP_JSON_MAX bytes, as the store promises). */
+/* Appends one employee's JSON, straight into the reply. */
 static int emp_append_json(const char *json, size_t len, void *arg)
 {
     emp_page_t *page = arg;
 
-    /* the comma before it and the closing ']' after it */
-    if (page->cap - page->len < len + 2) {
-        size_t cap = page->cap * 2 + len + 2;
-        char *data = realloc(page->data, cap);
-        if (data == NULL)
-            return -PROTO_ERR_NO_MEMORY;
-        page->data = data;
-        page->cap = cap;
-    }
-    if (page->len > 1)
-        page->data[page->len++] = ',';
-    memcpy(page->data + page->len, json, len);
-    page->len += len;
+    if (!page->first)
+        svc_buf_append(page->body, ",", 1);
+    page->first = false;
+    svc_buf_append(page->body, json, len);
     return 0;
 }
 
@@ -227,8 +218,7 @@ void employees_list(svc_ctx_t *ctx)
     const emp_store_t *st = emp_store(ctx);
     MDB_txn *txn;
     uint64_t count, offset, limit;
-    /* a page of 100 typical records is ~16.5 KB: one allocation */
-    emp_page_t page = {.cap = 32768};
+    emp_page_t page = {.first = true};
     int rc;
 
     if ((txn = emp_read_txn_or_500(ctx)) == NULL)
@@ -239,18 +229,15 @@ void employees_list(svc_ctx_t *ctx)
     }
     if (svc_page_begin(ctx, count, &offset, &limit) != 0)
         return;
-    if ((page.data = malloc(page.cap)) == NULL) {
-        svc_reply_error(ctx, -PROTO_ERR_NO_MEMORY);
+    /* a typical employee is ~165 bytes: one allocation for a page of them */
+    page.body = svc_page_reply_begin(ctx, count, 2 + (size_t)limit * 192);
+    svc_buf_append(page.body, "[", 1);
+    if ((rc = emp_store_list(st, txn, emp_user(ctx), offset, limit, emp_append_json, &page)) != 0) {
+        svc_reply_error(ctx, rc); /* the page begun is dropped with the request */
         return;
     }
-    page.data[page.len++] = '[';
-    if ((rc = emp_store_list(st, txn, emp_user(ctx), offset, limit, emp_append_json, &page)) != 0) {
-        svc_reply_error(ctx, rc);
-    } else {
-        page.data[page.len++] = ']'; /* emp_append_json left room for it */
-        svc_page_reply_raw(ctx, count, page.data, page.len);
-    }
-    free(page.data);
+    svc_buf_append(page.body, "]", 1);
+    svc_page_reply_end(ctx);
 }
 
 void employees_create(svc_ctx_t *ctx)
