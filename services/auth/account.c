@@ -136,6 +136,32 @@ int auth_write_or_reply(svc_ctx_t *ctx, svc_write_fn fn, void *arg, int expected
     return rc;
 }
 
+/* Counters by prefix (store.h): "a:" account, "i:" address and "o:" otp_user follow their rule
+ * (auth_throttle_keep_s: forget_s, or max_delay_s when that is longer), "r:" the registration
+ * window (AUTH_THROTTLE_WINDOW_S). One age for all, the longest: the rules are few, an unknown or
+ * future prefix is safe with it, and at the defaults it is the window's hour either way. A counter
+ * that old reads exactly as an absent one in auth_throttle_wait / _fail / _window_*, so deleting
+ * it changes nothing. The slack covers the wall clock stepping back a little between writes. */
+#define AUTH_THROTTLE_PRUNE_SLACK_S 60
+
+int64_t auth_throttle_prune_age_us(const auth_config_t *cfg)
+{
+    int64_t s = AUTH_THROTTLE_WINDOW_S;
+    const auth_throttle_rule_t *rules[] = {&cfg->account, &cfg->address, &cfg->otp_user};
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
+        if (auth_throttle_keep_s(rules[i]) > s)
+            s = auth_throttle_keep_s(rules[i]);
+    return (s + AUTH_THROTTLE_PRUNE_SLACK_S) * 1000000;
+}
+
+int auth_throttle_save(auth_t *a, MDB_txn *txn, const char *key, const auth_throttle_state_t *s, int64_t now_us)
+{
+    /* pruned first: the walk does not spend a look on the counter just written */
+    int rc = auth_store_throttle_prune(&a->st, txn, now_us, auth_throttle_prune_age_us(&a->cfg),
+                                       AUTH_THROTTLE_PRUNE_BUDGET);
+    return rc != 0 ? rc : auth_store_throttle_put(&a->st, txn, key, s);
+}
+
 void auth_publish(svc_ctx_t *ctx, const proto_event_t *ev)
 {
     if (ev->seq != 0)

@@ -81,6 +81,13 @@ int auth_password_ok_or_400(svc_ctx_t *ctx, const char *field, const char *passw
 int auth_write_or_reply(svc_ctx_t *ctx, svc_write_fn fn, void *arg, int expected);
 /* Publishes an event logged by a committed write (no-op for an event without a seq). */
 void auth_publish(svc_ctx_t *ctx, const proto_event_t *ev);
+/* Inside a write: stores a throttle counter (auth_store_throttle_put) and deletes up to
+ * AUTH_THROTTLE_PRUNE_BUDGET stale ones (auth_store_throttle_prune), so the counters a spray of
+ * failures creates go as fast as they come. Every write of a counter goes through here. */
+#define AUTH_THROTTLE_PRUNE_BUDGET 2u
+int auth_throttle_save(auth_t *a, MDB_txn *txn, const char *key, const auth_throttle_state_t *s, int64_t now_us);
+/* The age (microseconds) past which no counter can change a decision any more under cfg. */
+int64_t auth_throttle_prune_age_us(const auth_config_t *cfg);
 /* Inside a write: voids the user's tokens and sessions from before now_us and logs the event. */
 int auth_void_before(svc_t *svc, MDB_txn *txn, auth_user_t *u, int64_t now_us, proto_event_t *ev);
 

@@ -60,11 +60,11 @@ static int auth__login_write(MDB_txn *txn, void *arg)
         if ((rc = auth_store_throttle_get(st, txn, w->account_key, &ts)) != 0)
             return rc;
         auth_throttle_fail(&w->a->cfg.account, &ts, w->now_us);
-        if ((rc = auth_store_throttle_put(st, txn, w->account_key, &ts)) != 0 ||
+        if ((rc = auth_throttle_save(w->a, txn, w->account_key, &ts, w->now_us)) != 0 ||
             (rc = auth_store_throttle_get(st, txn, w->client_key, &ts)) != 0)
             return rc;
         auth_throttle_fail(&w->a->cfg.address, &ts, w->now_us);
-        return auth_store_throttle_put(st, txn, w->client_key, &ts);
+        return auth_throttle_save(w->a, txn, w->client_key, &ts, w->now_us);
     }
     if ((rc = auth_store_user_get(st, txn, w->user_id, &w->user)) != 0 ||
         (rc = auth_store_otp_active(st, txn, w->user_id, &w->otp_required)) != 0)
@@ -204,7 +204,7 @@ static int auth__register_write(MDB_txn *txn, void *arg)
     if (rc != 0 || (rc = auth_store_throttle_get(&w->a->st, txn, w->client_key, &ts)) != 0)
         return rc;
     auth_throttle_window_count(&ts, w->now_us);
-    return auth_store_throttle_put(&w->a->st, txn, w->client_key, &ts);
+    return auth_throttle_save(w->a, txn, w->client_key, &ts, w->now_us);
 }
 
 void auth_register(svc_ctx_t *ctx)

@@ -128,7 +128,7 @@ static int auth__otp_wrong(MDB_txn *txn, auth_otp_write_t *w)
         return rc;
     auth_throttle_fail(&w->a->cfg.otp_user, &ts, w->now_us);
     w->outcome = AUTH_OTP_WRONG;
-    return auth_store_throttle_put(&w->a->st, txn, w->key, &ts);
+    return auth_throttle_save(w->a, txn, w->key, &ts, w->now_us);
 }
 
 /* True (with the outcome set) while the user must wait before another code is looked at. */

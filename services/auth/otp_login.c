@@ -81,7 +81,7 @@ static int auth__verify_wrong(MDB_txn *txn, auth_verify_write_t *w, const char *
     if (rc != 0)
         return rc;
     auth_throttle_fail(&w->a->cfg.otp_user, &ts, w->now_us);
-    if ((rc = auth_store_throttle_put(&w->a->st, txn, key, &ts)) != 0)
+    if ((rc = auth_throttle_save(w->a, txn, key, &ts, w->now_us)) != 0)
         return rc;
     w->outcome = AUTH_VERIFY_WRONG;
     /* the last wrong code the token allows still gets its answer; the next try finds no token */

@@ -1,5 +1,6 @@
 #include "services/auth/store.h"
 
+#include <limits.h>
 #include <msgpack.h>
 #include <stdlib.h>
 #include <string.h>
@@ -298,5 +299,63 @@ int auth_store_throttle_del(const auth_store_t *st, MDB_txn *txn, const char *ke
 {
     MDB_val k = {strlen(key), (void *)(uintptr_t)key};
     int rc = mdb_del(txn, st->dbi[AUTH_DB_THROTTLE], &k, NULL);
+    return rc == 0 || rc == MDB_NOTFOUND ? 0 : -PROTO_ERR_STORAGE;
+}
+
+#define AUTH_PRUNE_LOOK 4 /* entries looked at per deletion allowed */
+
+static void auth__prune_remember(auth_store_t *st, const MDB_val *k)
+{
+    /* a longer key (none is) is cut: resuming at its prefix only looks at a few keys again */
+    st->prune_at_len = k->mv_size < sizeof st->prune_at ? k->mv_size : sizeof st->prune_at;
+    memcpy(st->prune_at, k->mv_data, st->prune_at_len);
+}
+
+int auth_store_throttle_prune(auth_store_t *st, MDB_txn *txn, int64_t now_us, int64_t max_age_us, unsigned budget)
+{
+    unsigned char start[sizeof st->prune_at];
+    size_t start_len = st->prune_at_len;
+    unsigned look = budget > UINT_MAX / AUTH_PRUNE_LOOK ? UINT_MAX : budget * AUTH_PRUNE_LOOK, deleted = 0;
+    bool wrapped = start_len == 0; /* from the first key: the end is the end of the lap */
+    int64_t cutoff = now_us - max_age_us;
+    MDB_cursor *cur;
+    MDB_val k, v, sk = {start_len, start};
+    if (budget == 0)
+        return 0;
+    memcpy(start, st->prune_at, start_len);
+    if (mdb_cursor_open(txn, st->dbi[AUTH_DB_THROTTLE], &cur) != 0)
+        return -PROTO_ERR_STORAGE;
+    k = sk;
+    int rc = mdb_cursor_get(cur, &k, &v, start_len == 0 ? MDB_FIRST : MDB_SET_RANGE);
+    for (;;) {
+        if (rc == MDB_NOTFOUND && !wrapped) {
+            wrapped = true;
+            rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+        }
+        if (rc != 0)
+            break;
+        /* a whole lap done, or this call's share of it */
+        if ((wrapped && start_len != 0 && mdb_cmp(txn, st->dbi[AUTH_DB_THROTTLE], &k, &sk) >= 0) || look == 0 ||
+            deleted == budget)
+            break;
+        look--;
+        /* A corrupt counter is deleted, not skipped: auth_store_throttle_get refuses it, so every
+         * login or code check under its key fails with a storage error until it goes; gone, it
+         * reads as zeros like any forgotten counter (at worst one key's throttle starts over).
+         * Skipped, such rows would also pile up forever, the growth this walk exists to stop. */
+        bool corrupt = v.mv_size != 16;
+        if (corrupt || (int64_t)auth__from_be64((const uint8_t *)v.mv_data + 8) < cutoff) {
+            if ((rc = mdb_cursor_del(cur, 0)) != 0)
+                break;
+            deleted++;
+        }
+        /* after a deletion the cursor already stands on the next entry: MDB_NEXT returns that one */
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    if (rc == 0)
+        auth__prune_remember(st, &k);
+    else if (rc == MDB_NOTFOUND) /* the end (an empty database, or a lap that began at the first key) */
+        st->prune_at_len = 0;
+    mdb_cursor_close(cur);
     return rc == 0 || rc == MDB_NOTFOUND ? 0 : -PROTO_ERR_STORAGE;
 }

@@ -8,7 +8,8 @@
  *   sessions  SHA-256 of the session id     -> [version, user id, created_us, expires_us]
  *   revoked   refresh token jti (text)      -> its exp (8 BE): refused until then
  *   throttle  "a:" e-mail key | "i:" / "r:" client address | "o:" user id -> [failures, last_us]
- *             (ephemeral counters; "o:" counts wrong second-factor codes)
+ *             (ephemeral counters; "o:" counts wrong second-factor codes; stale ones are pruned
+ *             a few at a time by the writes that add them, auth_store_throttle_prune)
  *   otp       user id (8 BE)                -> the user's TOTP enrolment (otp_store.c)
  *   otp_login SHA-256 of a temp_otp_token   -> the first half of a two-factor login (otp_store.c)
  * User ids come from the runtime's "users" sequence: never reused, even after a delete.
@@ -50,8 +51,17 @@ typedef enum en_auth_db_t {
 
 extern const char *const auth_store_databases[AUTH_DB_COUNT + 1];
 
+#define AUTH_THROTTLE_KEY_CAP 511 /* LMDB's default largest key; ours stay under 320 bytes */
+
 typedef struct st_auth_store_t {
     MDB_dbi dbi[AUTH_DB_COUNT];
+    /* Where auth_store_throttle_prune resumes: the first key it has not looked at (length 0: the
+     * first key of the database). Only the prune changes it and the prune runs only inside write
+     * transactions, which the runtime runs one at a time on its writer thread; readers on the
+     * worker threads never look at it, so it needs no lock. A process's position is only a hint
+     * (a rolled-back write or another instance's deletions just move where the walk goes on). */
+    unsigned char prune_at[AUTH_THROTTLE_KEY_CAP];
+    size_t prune_at_len;
 } auth_store_t;
 
 typedef struct st_auth_user_t {
@@ -94,6 +104,13 @@ int auth_store_revoked(const auth_store_t *st, MDB_txn *txn, const char *jti);
 int auth_store_throttle_get(const auth_store_t *st, MDB_txn *txn, const char *key, auth_throttle_state_t *out);
 int auth_store_throttle_put(const auth_store_t *st, MDB_txn *txn, const char *key, const auth_throttle_state_t *s);
 int auth_store_throttle_del(const auth_store_t *st, MDB_txn *txn, const char *key);
+/* Inside a write transaction: walks the counters from where the last call stopped (wrapping at
+ * the end, never past its own starting point), deletes up to `budget` whose last_us is more than
+ * max_age_us before now_us, and looks at no more than 4 * budget entries. A value that does not
+ * decode is deleted as well (and counts against the budget). Called with every counter written,
+ * so stale counters go at least as fast as new ones come, at a bounded cost per write. Nothing is
+ * deleted when the transaction is rolled back; the walk's position moves on all the same. */
+int auth_store_throttle_prune(auth_store_t *st, MDB_txn *txn, int64_t now_us, int64_t max_age_us, unsigned budget);
 
 /* --- two-factor (otp_store.c) ------------------------------------------------------------------ */
 

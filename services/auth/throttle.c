@@ -1,7 +1,7 @@
 #include "services/auth/throttle.h"
 
 #define AUTH_US 1000000
-#define AUTH_WINDOW_US (3600LL * AUTH_US)
+#define AUTH_WINDOW_US ((int64_t)AUTH_THROTTLE_WINDOW_S * AUTH_US)
 
 int64_t auth_throttle_delay(const auth_throttle_rule_t *rule, uint64_t failures)
 {
@@ -32,6 +32,11 @@ void auth_throttle_fail(const auth_throttle_rule_t *rule, auth_throttle_state_t 
         st->failures = 0;
     st->failures++;
     st->last_us = now_us;
+}
+
+int64_t auth_throttle_keep_s(const auth_throttle_rule_t *rule)
+{
+    return rule->forget_s > rule->max_delay_s ? rule->forget_s : rule->max_delay_s;
 }
 
 int64_t auth_throttle_window_wait(unsigned limit, const auth_throttle_state_t *st, int64_t now_us)

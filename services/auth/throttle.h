@@ -30,6 +30,14 @@ int64_t auth_throttle_wait(const auth_throttle_rule_t *rule, const auth_throttle
 /* Records a failure at now_us (forgetting a stale counter first). */
 void auth_throttle_fail(const auth_throttle_rule_t *rule, auth_throttle_state_t *st, int64_t now_us);
 
+/* How long (seconds) after its last update a counter of this rule can still change a decision:
+ * auth_throttle_wait and auth_throttle_fail treat it as absent from forget_s on. max_delay_s is
+ * included too, so a counter still serving its longest wait is kept even if the forgetting rule
+ * ever changed to start after the wait. */
+int64_t auth_throttle_keep_s(const auth_throttle_rule_t *rule);
+
+#define AUTH_THROTTLE_WINDOW_S 3600 /* the registration window */
+
 /* Registrations per address: `limit` per hour in fixed windows. Seconds to wait (0: allowed). */
 int64_t auth_throttle_window_wait(unsigned limit, const auth_throttle_state_t *st, int64_t now_us);
 /* Counts one registration at now_us. */
