@@ -133,5 +133,14 @@ int auth_config_from_env(auth_config_t *cfg, unsigned workers, char *err, size_t
     cfg->otp_token_attempts = (uint32_t)otp_attempts;
     cfg->otp_user.free = (uint32_t)otp_free;
     cfg->otp_user.max_delay_s = (int64_t)otp_max;
+    /* A counter is forgotten after forget_s without failures. Shorter than the longest wait, it
+     * would be gone before that wait ends and the next attempt would start over with its free
+     * tries: a raised *_MAX_DELAY_S would be silently capped at forget_s. So a client must stay
+     * quiet for three of its longest waits before its counter starts over (900 s, the default,
+     * is exactly that for the default 300 s). */
+    auth_throttle_rule_t *rules[] = {&cfg->account, &cfg->address, &cfg->otp_user};
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
+        if (rules[i]->forget_s < 3 * rules[i]->max_delay_s)
+            rules[i]->forget_s = 3 * rules[i]->max_delay_s;
     return 0;
 }

@@ -57,3 +57,25 @@ Test(auth_config, below_the_line_is_refused_with_the_floor_named)
     cr_assert_neq(load("6M", "10", &cfg, err, sizeof err), 0); /* no setting goes under 7 MiB */
     cr_assert_neq(load("7M", "0", &cfg, err, sizeof err), 0);
 }
+
+/* A raised longest wait is served whole: the counter outlives it. */
+Test(auth_config, counters_outlive_the_longest_wait)
+{
+    auth_config_t cfg;
+    char err[256] = "";
+    setenv("APIBUS_AUTH_THROTTLE_ACCOUNT_MAX_DELAY_S", "3600", 1);
+    int rc = load(NULL, NULL, &cfg, err, sizeof err);
+    unsetenv("APIBUS_AUTH_THROTTLE_ACCOUNT_MAX_DELAY_S");
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_eq(cfg.account.max_delay_s, 3600);
+    cr_assert_eq(cfg.account.forget_s, 3 * 3600);
+    cr_assert_eq(cfg.address.forget_s, 900, "the defaults keep 900 s");
+    cr_assert_eq(cfg.otp_user.forget_s, 900);
+    auth_throttle_state_t st = {0};
+    int64_t t = 1000000000000;
+    for (int i = 0; i < 20; i++)
+        auth_throttle_fail(&cfg.account, &st, t);
+    cr_assert_eq(auth_throttle_wait(&cfg.account, &st, t), 3600);
+    cr_assert_gt(auth_throttle_wait(&cfg.account, &st, t + 3599LL * 1000000), 0,
+                 "the counter was forgotten before its wait ended");
+}
