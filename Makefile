@@ -3,7 +3,9 @@
 #   make test        build with ASan+UBSan and run every test tier
 #   make test-unit   one tier (also: test-service, test-gateway, test-e2e, test-schema, test-browser,
 #                    test-deploy: the compose file and the compose topology from namespaces; root)
-#   make fuzz        run the envelope decoder under libFuzzer (FUZZ_SECONDS, default 60)
+#   make fuzz        run the libFuzzer targets (tests/fuzz/), FUZZ_SECONDS each (default 60): the
+#                    envelope decoder, then the fragment announcement with schema-svc's registry;
+#                    `make test` runs them 10 s each
 #   make build       the optimised build only (build/release)
 #   make web         build the demo front end (web/) into the static folder the gateway serves at /
 #   make api-client  regenerate api-client/ from the offline schema dump of build/release
@@ -70,21 +72,29 @@ export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 
 test: test-build
 	cd $(TEST_DIR) && ctest --output-on-failure --timeout 300
-	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=20
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
 
 test-unit test-service test-gateway test-e2e test-schema test-client test-browser test-deploy: test-build
 	cd $(TEST_DIR) && ctest --output-on-failure -L $(patsubst test-%,%,$@)
 
+# One target after the other, each growing its corpus in $(FUZZ_DIR) from its seeds in tests/fuzz/. The
+# schema registry logs every announcement to stderr: -close_fd_mask=2 drops that, not libFuzzer's or
+# the sanitizers' reports. The announcement's max_len leaves room for a real fragment (employees: 20 kB).
 fuzz: deps
 	cmake -S . -B $(FUZZ_DIR) -DCMAKE_C_COMPILER=clang -DAPIBUS_FUZZ=ON -DAPIBUS_WERROR=OFF \
 	  -DCMAKE_C_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -g" >/dev/null
-	cmake --build $(FUZZ_DIR) -j $(JOBS) --target fuzz_envelope
-	mkdir -p $(FUZZ_DIR)/corpus
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target fuzz_envelope fuzz_announce
+	mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/corpus-announce
 	@echo "fuzz: envelope decoder for $(FUZZ_SECONDS) s"
 	@$(FUZZ_DIR)/tests/fuzz/fuzz_envelope -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 	  $(FUZZ_DIR)/corpus tests/fuzz/corpus > $(FUZZ_DIR)/fuzz.log 2>&1 \
 	  || { tail -n 40 $(FUZZ_DIR)/fuzz.log; echo "fuzz: the decoder failed (crash input in ./crash-*)"; exit 1; }
 	@grep -E '^Done [0-9]+ runs' $(FUZZ_DIR)/fuzz.log
+	@echo "fuzz: announcement decoder and schema registry for $(FUZZ_SECONDS) s"
+	@$(FUZZ_DIR)/tests/fuzz/fuzz_announce -max_total_time=$(FUZZ_SECONDS) -max_len=32768 -close_fd_mask=2 \
+	  $(FUZZ_DIR)/corpus-announce tests/fuzz/corpus-announce > $(FUZZ_DIR)/fuzz-announce.log 2>&1 \
+	  || { tail -n 40 $(FUZZ_DIR)/fuzz-announce.log; echo "fuzz: the announcement decoder or schema registry failed (crash input in ./crash-*)"; exit 1; }
+	@grep -E '^Done [0-9]+ runs' $(FUZZ_DIR)/fuzz-announce.log
 
 clean:
 	rm -rf build

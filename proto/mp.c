@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "proto/errors.h"
+#include "proto/utf8.h"
 
 /* Big-endian loads: msgpack is big-endian and the input is unaligned. */
 static uint64_t proto__mp_be(const uint8_t *p, size_t n)
@@ -139,41 +140,6 @@ static int proto__mp_head(const uint8_t *p, const uint8_t *end, proto_mp_head_t 
     return 0;
 }
 
-static bool proto__utf8_valid(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t len;
-        uint32_t cp;
-        if ((c & 0xe0) == 0xc0)
-            len = 2, cp = c & 0x1f;
-        else if ((c & 0xf0) == 0xe0)
-            len = 3, cp = c & 0x0f;
-        else if ((c & 0xf8) == 0xf0)
-            len = 4, cp = c & 0x07;
-        else
-            return false;
-        if (n - i < len)
-            return false;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = cp << 6 | (s[i + k] & 0x3f);
-        }
-        /* overlong forms, surrogates and values past U+10FFFF are not UTF-8 */
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += len;
-    }
-    return true;
-}
-
 /* Walks one value; iterative over siblings, recursive over depth (bounded by PROTO_MP_MAX_DEPTH). */
 static int proto__mp_walk(const uint8_t **pp, const uint8_t *end, int depth, bool check_utf8)
 {
@@ -184,7 +150,7 @@ static int proto__mp_walk(const uint8_t **pp, const uint8_t *end, int depth, boo
     const uint8_t *payload = *pp + h.header;
     switch (h.cls) {
     case MP_STR:
-        if (check_utf8 && !proto__utf8_valid(payload, h.count))
+        if (check_utf8 && !proto_utf8_valid(payload, h.count))
             return -PROTO_ERR_MSG_BAD_UTF8;
         /* fallthrough */
     case MP_BIN:
@@ -273,7 +239,7 @@ int proto_mp_read_str(proto_mp_t *mp, proto_str_t *out)
     int rc = proto__mp_expect(mp, MP_STR, &h);
     if (rc != 0)
         return rc;
-    if (!proto__utf8_valid(mp->p + h.header, h.count))
+    if (!proto_utf8_valid(mp->p + h.header, h.count))
         return -PROTO_ERR_MSG_BAD_UTF8;
     return proto__mp_bytes(mp, &h, out);
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/utf8.h"
 #include "schema-svc/schema.h"
 
 /*
@@ -186,6 +187,13 @@ void schema_registry_destroy(schema_registry_t *r)
     free(r);
 }
 
+/* A C string of s, cut at the first NUL like strndup; an absent string ({NULL, 0}, e.g. a
+ * message without "ver") is empty, as strndup must not be given NULL. */
+static char *schema__strdup(proto_str_t s)
+{
+    return strndup(s.len != 0 ? s.ptr : "", s.len);
+}
+
 static schema__inst_t *schema__find(schema_registry_t *r, proto_str_t service, proto_str_t instance)
 {
     for (size_t i = 0; i < r->num_insts; i++) {
@@ -195,6 +203,21 @@ static schema__inst_t *schema__find(schema_registry_t *r, proto_str_t service, p
             return in;
     }
     return NULL;
+}
+
+/* The reason goes into the health report, and jansson refuses a string that is not UTF-8 (the
+ * report then silently lacks it): jansson quotes the bytes near a syntax error as they are, and
+ * snprintf's cut can split a character. Each byte that is not part of a character becomes '?'. */
+static void schema__utf8_scrub(char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        size_t len = proto_utf8_char_len((const uint8_t *)s + i, n - i);
+        if (len == 0)
+            s[i++] = '?';
+        else
+            i += len;
+    }
 }
 
 /* Takes a new fragment text into in (parsing it once; an unchanged text is not re-parsed). */
@@ -209,19 +232,27 @@ static void schema__take_fragment(schema__inst_t *in, proto_str_t text)
     free(in->text);
     schema_fragment_dispose(&in->fragment);
     in->error[0] = '\0';
-    in->text = strndup(text.ptr, text.len);
+    /* every byte, NULs included: the parser is told text_len, so a copy cut at a NUL (strndup)
+     * would let it read past the end; jansson refuses the NUL itself */
+    if ((in->text = malloc(text.len + 1)) != NULL) {
+        if (text.len != 0)
+            memcpy(in->text, text.ptr, text.len);
+        in->text[text.len] = '\0';
+    }
     in->text_len = text.len;
     memcpy(in->hash, hash, sizeof hash);
     if (in->text == NULL) {
         snprintf(in->error, sizeof in->error, "out of memory");
         return;
     }
-    if (schema_fragment_parse(in->text, in->text_len, &in->fragment, in->error, sizeof in->error) != 0) {
-        svc_log("error", "schema: the fragment of %s (%s) is unusable: %s", in->service, in->instance, in->error);
-    } else if (strcmp(in->fragment.service, in->service) != 0) {
+    if (schema_fragment_parse(in->text, in->text_len, &in->fragment, in->error, sizeof in->error) == 0 &&
+        strcmp(in->fragment.service, in->service) != 0) {
         snprintf(in->error, sizeof in->error, "the fragment names service \"%.64s\"", in->fragment.service);
-        svc_log("error", "schema: the fragment of %s (%s) is unusable: %s", in->service, in->instance, in->error);
         schema_fragment_dispose(&in->fragment);
+    }
+    if (in->error[0] != '\0') {
+        schema__utf8_scrub(in->error);
+        svc_log("error", "schema: the fragment of %s (%s) is unusable: %s", in->service, in->instance, in->error);
     }
 }
 
@@ -236,9 +267,9 @@ void schema_registry_announce(schema_registry_t *r, const proto_announce_t *a, i
             goto out;
         }
         in = &r->insts[r->num_insts];
-        in->service = strndup(a->service.ptr, a->service.len);
-        in->instance = strndup(a->instance.ptr, a->instance.len);
-        in->version = strndup(a->version.ptr, a->version.len);
+        in->service = schema__strdup(a->service);
+        in->instance = schema__strdup(a->instance);
+        in->version = schema__strdup(a->version);
         if (in->service == NULL || in->instance == NULL || in->version == NULL) {
             schema__inst_dispose(in);
             goto out;
