@@ -49,6 +49,16 @@ static int proto__ann_field(proto_mp_t *mp, proto_str_t key, proto_announce_t *a
     return proto_mp_skip(mp);
 }
 
+/* Names end up in logs and as lookup keys kept as C strings: a newline would forge a log line,
+ * a NUL would make each push of the same instance look new. */
+static bool proto__ann_name_ok(proto_str_t s)
+{
+    for (size_t i = 0; i < s.len; i++)
+        if ((unsigned char)s.ptr[i] < 0x20 || s.ptr[i] == 0x7f)
+            return false;
+    return true;
+}
+
 int proto_announce_decode(const void *data, size_t len, size_t max_len, proto_announce_t *a)
 {
     memset(a, 0, sizeof *a);
@@ -72,5 +82,7 @@ int proto_announce_decode(const void *data, size_t len, size_t max_len, proto_an
         return version == 0 ? -PROTO_ERR_MSG_MISSING : -PROTO_ERR_MSG_VERSION;
     if (a->service.len == 0 || a->instance.len == 0 || (!a->stopping && a->fragment.len == 0))
         return -PROTO_ERR_MSG_MISSING;
+    if (!proto__ann_name_ok(a->service) || !proto__ann_name_ok(a->instance) || !proto__ann_name_ok(a->version))
+        return -PROTO_ERR_MSG_BAD_NAME;
     return 0;
 }

@@ -30,7 +30,8 @@ typedef struct st_proto_announce_t {
 int proto_announce_encode(const proto_announce_t *a, proto_buf_t *out);
 /* Decodes one message of at most max_len bytes as hostile input; strings point into data.
  * Returns 0 or -PROTO_ERR_MSG_* (a missing service, instance or, unless stopping, fragment
- * is -PROTO_ERR_MSG_MISSING). */
+ * is -PROTO_ERR_MSG_MISSING; a service, instance or version with a control character or NUL is
+ * -PROTO_ERR_MSG_BAD_NAME). */
 int proto_announce_decode(const void *data, size_t len, size_t max_len, proto_announce_t *a);
 
 #endif

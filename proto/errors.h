@@ -53,7 +53,8 @@
     X(MSG_BAD_UTF8, 502, NULL, "Bus message has a string that is not UTF-8.")                                \
     X(MSG_MISSING, 502, NULL, "Bus message lacks a required field.")                                         \
     X(MSG_VERSION, 502, NULL, "Bus message has an unsupported major version.")                               \
-    X(MSG_INVALID, 502, NULL, "Bus message is not valid msgpack.")
+    X(MSG_INVALID, 502, NULL, "Bus message is not valid msgpack.")                                          \
+    X(MSG_BAD_NAME, 502, NULL, "Bus message has a name with control characters or NUL.")
 
 typedef enum en_proto_err_t {
     PROTO_OK = 0,

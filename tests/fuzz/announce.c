@@ -79,9 +79,13 @@ static void fuzz_check_inside(proto_str_t s, const uint8_t *data, size_t size)
         abort();
 }
 
-/* A str field: valid UTF-8 (jansson's own check, independent of proto/mp.c's). */
-static void fuzz_check_utf8(proto_str_t s)
+/* A str field: valid UTF-8 (jansson's own check, independent of proto/mp.c's), and no control
+ * character or NUL (names go to logs and are kept as C strings). */
+static void fuzz_check_name(proto_str_t s)
 {
+    for (size_t i = 0; i < s.len; i++)
+        if ((unsigned char)s.ptr[i] < 0x20 || s.ptr[i] == 0x7f)
+            abort();
     if (s.len == 0)
         return;
     json_t *j = json_stringn(s.ptr, s.len);
@@ -106,9 +110,9 @@ static void fuzz_check_decoded(const proto_announce_t *a, const uint8_t *data, s
         abort();
     if (a->service.len == 0 || a->instance.len == 0 || (!a->stopping && a->fragment.len == 0))
         abort();
-    fuzz_check_utf8(a->service);
-    fuzz_check_utf8(a->version);
-    fuzz_check_utf8(a->instance);
+    fuzz_check_name(a->service);
+    fuzz_check_name(a->version);
+    fuzz_check_name(a->instance);
     /* a message over the limit is refused whatever it holds */
     proto_announce_t over;
     if (proto_announce_decode(data, size, size - 1, &over) != -PROTO_ERR_MSG_TOO_LARGE)
