@@ -91,6 +91,9 @@ test('employees: add three, a field error, edit one, delete one, the charts', as
     await page.fill('#employee-salary', salary);
     await page.click('#employee-form button[type=submit]');
   };
+  // the department names Pegasus shows, not the codes
+  assert.deepEqual(await page.locator('#employee-department option').allTextContents(),
+    ['Human Resources', 'Finance', 'Engineering', 'Marketing', 'Sales']);
   await add('Ada Lovelace', 'engineering', '120000');
   await row('Ada Lovelace').waitFor();
   await add('Grace Hopper', 'engineering', '110000');
@@ -105,6 +108,7 @@ test('employees: add three, a field error, edit one, delete one, the charts', as
   await page.fill('#employee-salary', '60000');
   await page.click('#employee-form button[type=submit]');
   await row('Linus').waitFor();
+  assert.match(await row('Linus').textContent(), /Human Resources/);
   assert.equal(await salaryError.textContent(), '');
   assert.match(await page.textContent('#page-info'), /Page 1 of 1 · 3 employees/);
 

@@ -8,8 +8,17 @@ import { barChart } from './chart';
 import { clearErrors, field, formError, h, showErrors } from './dom';
 
 const PAGE_SIZE = 100;
-const departments = Object.entries(DepartmentEnum) as Array<[string, DepartmentEnum]>;
-const departmentName = (code: unknown) => departments.find(([, v]) => v === code)?.[0] ?? String(code);
+/* The names Pegasus's Department choices show (the schema's DepartmentEnum description); a
+ * Record over the enum, so a department added to the API fails the build until it has a name. */
+const departmentNames: Record<DepartmentEnum, string> = {
+  [DepartmentEnum.Hr]: 'Human Resources',
+  [DepartmentEnum.Finance]: 'Finance',
+  [DepartmentEnum.Engineering]: 'Engineering',
+  [DepartmentEnum.Marketing]: 'Marketing',
+  [DepartmentEnum.Sales]: 'Sales',
+};
+const departments = Object.values(DepartmentEnum).map((v) => [departmentNames[v], v] as [string, DepartmentEnum]);
+const departmentName = (code: unknown) => departmentNames[code as DepartmentEnum] ?? String(code);
 const money = (v: number) => `$${Math.round(v).toLocaleString('en-US')}`;
 
 export function employeesPage(): HTMLElement {
