@@ -1,9 +1,11 @@
 #include "gateway/auth.h"
 
 #include <sodium.h>
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 
+#include "gateway/assoc.h"
 #include "gateway/board.h"
 #include "proto/errors.h"
 
@@ -15,26 +17,11 @@ typedef struct st_gw_authenticator_t {
     gw_authenticate_fn authenticate;
 } gw_authenticator_t;
 
-/* The entry of the token with this tag, or NULL. */
-static gw_auth_cache_entry_t *gw__cache_find(gw_auth_cache_set_t *set, const unsigned char tag[32])
-{
-    for (int w = 0; w < GW_AUTH_CACHE_WAYS; w++)
-        if (memcmp(set->way[w].tag, tag, 32) == 0)
-            return &set->way[w];
-    return NULL;
-}
-
-/* An empty way, or the round-robin victim when the set is full. */
-static gw_auth_cache_entry_t *gw__cache_slot(gw_auth_cache_set_t *set)
-{
-    static const unsigned char empty[32];
-    gw_auth_cache_entry_t *e = gw__cache_find(set, empty);
-    if (e != NULL)
-        return e;
-    e = &set->way[set->victim];
-    set->victim = (uint8_t)((set->victim + 1) % GW_AUTH_CACHE_WAYS);
-    return e;
-}
+static const gw_assoc_shape_t gw__token_cache = {.sets = GW_AUTH_CACHE_SETS,
+                                                  .ways = GW_AUTH_CACHE_WAYS,
+                                                  .entry_size = sizeof(gw_auth_cache_entry_t),
+                                                  .tag_len = sizeof(((gw_auth_cache_entry_t *)0)->tag)};
+_Static_assert(offsetof(gw_auth_cache_entry_t, tag) == 0, "gateway/assoc.h wants the tag first");
 
 static int gw__auth_bearer(gw_auth_t *auth, const char *cred, size_t len, int64_t now, proto_principal_t *out,
                            gw_key_check_t *check)
@@ -44,10 +31,9 @@ static int gw__auth_bearer(gw_auth_t *auth, const char *cred, size_t len, int64_
     /* keyed BLAKE2b: several times faster than SHA-256 in libsodium, and a tag nobody outside
      * can compute; 32 bytes, so equal tags mean the same token */
     crypto_generichash(tag, sizeof tag, (const unsigned char *)cred, len, auth->cache_key, sizeof auth->cache_key);
-    gw_auth_cache_set_t *set = &auth->cache[(tag[0] | (size_t)tag[1] << 8) % GW_AUTH_CACHE_SETS];
     /* a hit skips HMAC and two JSON parses, and is still checked against exp because an entry
      * may outlive its token */
-    gw_auth_cache_entry_t *e = gw__cache_find(set, tag);
+    gw_auth_cache_entry_t *e = gw_assoc_find(&gw__token_cache, auth->cache, tag);
     if (e != NULL && now <= e->exp + auth->jwt->leeway_s) {
         claims.user_id = e->user_id;
         claims.is_staff = e->is_staff;
@@ -57,7 +43,7 @@ static int gw__auth_bearer(gw_auth_t *auth, const char *cred, size_t len, int64_
         if (gw_jwt_verify(auth->jwt, cred, len, now, &claims) != 0)
             return -PROTO_ERR_TOKEN_NOT_VALID;
         if (e == NULL)
-            e = gw__cache_slot(set);
+            e = gw_assoc_slot(&gw__token_cache, auth->cache, auth->cache_victims, tag);
         memcpy(e->tag, tag, sizeof tag);
         e->user_id = claims.user_id;
         e->is_staff = claims.is_staff;

@@ -21,12 +21,12 @@
 #include "gateway/revocations.h"
 #include "proto/principal.h"
 
-/* Verified tokens, set-associative: a token's keyed BLAKE2b tag picks one of GW_AUTH_CACHE_SETS
- * sets of GW_AUTH_CACHE_WAYS entries. Sized for tens of thousands of active users, whose tokens
- * then skip the HMAC and JSON work: with 10,000 tokens in use fewer than 0.5% fall in a set that
- * would need more than 8 ways, where the direct-mapped table of 16,384 slots this replaces made
- * 46% of them evict each other on every use. 64 bytes an entry: 2 MiB per event loop, touched
- * only as tokens arrive. Revocation is still checked on every hit. */
+/* Verified tokens, set-associative (gateway/assoc.h): a token's keyed BLAKE2b tag picks one of
+ * GW_AUTH_CACHE_SETS sets of GW_AUTH_CACHE_WAYS entries. Sized for tens of thousands of active
+ * users, whose tokens then skip the HMAC and JSON work: with 10,000 tokens in use fewer than 0.5%
+ * fall in a set that would need more than 8 ways, where the direct-mapped table of 16,384 slots
+ * this replaces made 46% of them evict each other on every use. 64 bytes an entry: 2 MiB per
+ * event loop, touched only as tokens arrive. Revocation is still checked on every hit. */
 #define GW_AUTH_CACHE_WAYS 8
 #define GW_AUTH_CACHE_SETS 4096
 
@@ -37,11 +37,6 @@ typedef struct st_gw_auth_cache_entry_t {
     bool is_staff;
 } gw_auth_cache_entry_t;
 
-typedef struct st_gw_auth_cache_set_t {
-    gw_auth_cache_entry_t way[GW_AUTH_CACHE_WAYS];
-    uint8_t victim; /* the way the next miss replaces when all are taken: round robin */
-} gw_auth_cache_set_t;
-
 /* Per event loop: the verifier is shared and read-only, the cache is not. */
 typedef struct st_gw_auth_t {
     const gw_jwt_verifier_t *jwt;
@@ -49,7 +44,8 @@ typedef struct st_gw_auth_t {
     gw_keys_t *keys;                     /* NULL: every API key is refused (unit tests) */
     /* random per loop, so nobody can aim tokens at one set or predict a tag */
     unsigned char cache_key[32];
-    gw_auth_cache_set_t cache[GW_AUTH_CACHE_SETS];
+    gw_auth_cache_entry_t cache[GW_AUTH_CACHE_SETS * GW_AUTH_CACHE_WAYS]; /* set by set */
+    uint8_t cache_victims[GW_AUTH_CACHE_SETS];
     uint64_t cache_hits;
 } gw_auth_t;
 

@@ -1,10 +1,12 @@
 #include "gateway/keys.h"
 
 #include <sodium.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gateway/assoc.h"
 #include "gateway/call.h"
 #include "gateway/server.h"
 #include "proto/errors.h"
@@ -19,10 +21,11 @@ int gw_keys_init(gw_keys_t *k, const gw_keys_config_t *cfg)
 {
     memset(k, 0, sizeof *k);
     k->cfg = *cfg;
-    k->cache = calloc(GW_KEYS_CACHE_SLOTS, sizeof *k->cache);
+    k->cache = calloc(GW_KEYS_CACHE_SETS * GW_KEYS_CACHE_WAYS, sizeof *k->cache);
+    k->cache_victims = calloc(GW_KEYS_CACHE_SETS, 1);
     k->fails = calloc(GW_KEYS_THROTTLE_SLOTS, sizeof *k->fails);
     k->users_wanted = true;
-    if (k->cache == NULL || k->fails == NULL) {
+    if (k->cache == NULL || k->cache_victims == NULL || k->fails == NULL) {
         gw_keys_dispose(k);
         return -1;
     }
@@ -43,8 +46,9 @@ void gw_keys_dispose(gw_keys_t *k)
     gw_call_cancel(k->users_call);
     gw_call_cancel(k->usage_call);
     if (k->cache != NULL)
-        sodium_memzero(k->cache, GW_KEYS_CACHE_SLOTS * sizeof *k->cache);
+        sodium_memzero(k->cache, GW_KEYS_CACHE_SETS * GW_KEYS_CACHE_WAYS * sizeof *k->cache);
     free(k->cache);
+    free(k->cache_victims);
     free(k->fails);
     gw_map_dispose(&k->revoked);
     gw_map_dispose(&k->inactive);
@@ -71,11 +75,11 @@ int gw_keys_parse(const char *key, size_t len, gw_key_check_t *check)
     return 0;
 }
 
-static gw_key_entry_t *gw__slot(gw_keys_t *k, const unsigned char *hash)
-{
-    /* the hash is uniformly random: its first bytes are as good an index as any */
-    return &k->cache[(hash[0] | (size_t)hash[1] << 8 | (size_t)hash[2] << 16) % GW_KEYS_CACHE_SLOTS];
-}
+static const gw_assoc_shape_t gw__key_cache = {.sets = GW_KEYS_CACHE_SETS,
+                                                .ways = GW_KEYS_CACHE_WAYS,
+                                                .entry_size = sizeof(gw_key_entry_t),
+                                                .tag_len = PROTO_APIKEY_HASH_LEN};
+_Static_assert(offsetof(gw_key_entry_t, hash) == 0, "gateway/assoc.h wants the tag first");
 
 int gw_keys_admit(gw_keys_t *k, const gw_key_entry_t *e, int64_t now_us, proto_principal_t *out)
 {
@@ -96,8 +100,8 @@ int gw_keys_admit(gw_keys_t *k, const gw_key_entry_t *e, int64_t now_us, proto_p
 
 int gw_keys_lookup(gw_keys_t *k, const gw_key_check_t *check, int64_t now_us, int64_t now_ms, proto_principal_t *out)
 {
-    gw_key_entry_t *e = gw__slot(k, check->hash);
-    if (sodium_memcmp(e->hash, check->hash, sizeof e->hash) != 0 || now_ms - e->fetched_ms >= k->cfg.cache_ms) {
+    gw_key_entry_t *e = gw_assoc_find(&gw__key_cache, k->cache, check->hash);
+    if (e == NULL || now_ms - e->fetched_ms >= k->cfg.cache_ms) {
         k->misses++;
         return 1;
     }
@@ -107,7 +111,8 @@ int gw_keys_lookup(gw_keys_t *k, const gw_key_check_t *check, int64_t now_us, in
 
 void gw_keys_store(gw_keys_t *k, const gw_key_entry_t *e)
 {
-    *gw__slot(k, e->hash) = *e;
+    gw_key_entry_t *slot = gw_assoc_slot(&gw__key_cache, k->cache, k->cache_victims, e->hash);
+    *slot = *e;
 }
 
 int gw_keys_revoke(gw_keys_t *k, const char *prefix)
