@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/size.h"
+
 static const char *gw__env(const char *name, const char *fallback)
 {
     const char *v = getenv(name);
@@ -50,28 +52,8 @@ int gw_config_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *ou
 
 int gw_config_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
-    if (s == NULL || *s < '0' || *s > '9')
-        return -1;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno != 0)
-        return -1;
-    unsigned shift = 0;
-    switch (*end) {
-    case 'k': case 'K': shift = 10; end++; break;
-    case 'm': case 'M': shift = 20; end++; break;
-    case 'g': case 'G': shift = 30; end++; break;
-    default: break;
-    }
-    if (shift != 0 && *end == 'i')
-        end++;
-    if (shift != 0 && (*end == 'b' || *end == 'B'))
-        end++;
-    if (*end != '\0' || (shift != 0 && v > (UINT64_MAX >> shift)))
-        return -1;
-    v <<= shift;
-    if (v < min || v > max)
+    uint64_t v;
+    if (proto_parse_size(s, &v) != 0 || v < min || v > max)
         return -1;
     *out = v;
     return 0;

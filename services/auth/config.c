@@ -1,9 +1,10 @@
 #include "services/auth/config.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "proto/size.h"
 
 void auth_config_defaults(auth_config_t *cfg, unsigned workers)
 {
@@ -34,27 +35,6 @@ uint64_t auth_argon2_min_memory(uint64_t ops)
     return ops == 0 ? UINT64_MAX : mib[ops < 5 ? ops - 1 : 4] << 20;
 }
 
-/* A decimal number with an optional binary suffix (K, M, G), as the runtime's sizes. */
-static int auth__env_u64(const char *name, uint64_t min, uint64_t max, uint64_t *out, char *err, size_t cap)
-{
-    const char *s = getenv(name);
-    if (s == NULL || *s == '\0')
-        return 0;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    unsigned shift = *end == 'K' || *end == 'k' ? 10 : *end == 'M' || *end == 'm' ? 20 : *end == 'G' || *end == 'g' ? 30 : 0;
-    if (shift != 0)
-        end++;
-    if (errno != 0 || *s < '0' || *s > '9' || *end != '\0' || v > (max >> shift) || (v << shift) < min) {
-        snprintf(err, cap, "%s must be a number from %llu to %llu", name, (unsigned long long)min,
-                 (unsigned long long)max);
-        return -1;
-    }
-    *out = (uint64_t)v << shift;
-    return 0;
-}
-
 int auth_config_from_env(auth_config_t *cfg, unsigned workers, char *err, size_t cap)
 {
     uint64_t access = (uint64_t)cfg->access_lifetime_s, refresh = (uint64_t)cfg->refresh_lifetime_s;
@@ -67,26 +47,26 @@ int auth_config_from_env(auth_config_t *cfg, unsigned workers, char *err, size_t
     uint64_t otp_life = (uint64_t)cfg->otp_token_lifetime_s, otp_attempts = cfg->otp_token_attempts;
     uint64_t otp_free = cfg->otp_user.free, otp_max = (uint64_t)cfg->otp_user.max_delay_s;
     uint64_t waiting_cap = workers > 2 ? workers - 2 : 1;
-    if (auth__env_u64("APIBUS_JWT_ACCESS_LIFETIME_S", 60, 7 * 24 * 3600, &access, err, cap) != 0 ||
-        auth__env_u64("APIBUS_JWT_REFRESH_LIFETIME_S", 60, 366 * 24 * 3600, &refresh, err, cap) != 0 ||
-        auth__env_u64("APIBUS_JWT_ROTATE_REFRESH", 0, 1, &rotate, err, cap) != 0 ||
-        auth__env_u64("APIBUS_JWT_LEEWAY_S", 0, 3600, &leeway, err, cap) != 0 ||
-        auth__env_u64("APIBUS_AUTH_ARGON2_MEMORY", AUTH_ARGON2_MIN_MEMORY, (uint64_t)4 << 30, &mem, err, cap) != 0 ||
-        auth__env_u64("APIBUS_AUTH_ARGON2_OPS", 1, 64, &ops, err, cap) != 0 ||
-        auth__env_u64("APIBUS_AUTH_HASH_THREADS", 1, 64, &threads, err, cap) != 0 ||
-        auth__env_u64("APIBUS_AUTH_HASH_NICE", 0, 19, &nice, err, cap) != 0 ||
-        auth__env_u64("APIBUS_AUTH_HASH_MAX_WAITING", 1, waiting_cap, &waiting, err, cap) != 0 ||
-        auth__env_u64("APIBUS_AUTH_PASSWORD_MIN_LENGTH", 8, 128, &pmin, err, cap) != 0 ||
-        auth__env_u64("APIBUS_SESSION_AGE_S", 60, 366 * 24 * 3600, &age, err, cap) != 0 ||
-        auth__env_u64("APIBUS_AUTH_REGISTER_PER_HOUR", 1, 1000000, &reg, err, cap) != 0 ||
-        auth__env_u64("APIBUS_AUTH_THROTTLE_ACCOUNT_FREE", 1, 1000, &acc_free, err, cap) != 0 ||
-        auth__env_u64("APIBUS_AUTH_THROTTLE_ACCOUNT_MAX_DELAY_S", 1, 86400, &acc_max, err, cap) != 0 ||
-        auth__env_u64("APIBUS_AUTH_THROTTLE_ADDRESS_FREE", 1, 100000, &adr_free, err, cap) != 0 ||
-        auth__env_u64("APIBUS_AUTH_THROTTLE_ADDRESS_MAX_DELAY_S", 1, 86400, &adr_max, err, cap) != 0 ||
-        auth__env_u64("APIBUS_AUTH_OTP_TOKEN_LIFETIME_S", 1, 3600, &otp_life, err, cap) != 0 ||
-        auth__env_u64("APIBUS_AUTH_OTP_TOKEN_ATTEMPTS", 1, 100, &otp_attempts, err, cap) != 0 ||
-        auth__env_u64("APIBUS_AUTH_OTP_THROTTLE_FREE", 1, 1000, &otp_free, err, cap) != 0 ||
-        auth__env_u64("APIBUS_AUTH_OTP_THROTTLE_MAX_DELAY_S", 1, 86400, &otp_max, err, cap) != 0)
+    if (proto_env_size("APIBUS_JWT_ACCESS_LIFETIME_S", 60, 7 * 24 * 3600, &access, err, cap) != 0 ||
+        proto_env_size("APIBUS_JWT_REFRESH_LIFETIME_S", 60, 366 * 24 * 3600, &refresh, err, cap) != 0 ||
+        proto_env_size("APIBUS_JWT_ROTATE_REFRESH", 0, 1, &rotate, err, cap) != 0 ||
+        proto_env_size("APIBUS_JWT_LEEWAY_S", 0, 3600, &leeway, err, cap) != 0 ||
+        proto_env_size("APIBUS_AUTH_ARGON2_MEMORY", AUTH_ARGON2_MIN_MEMORY, (uint64_t)4 << 30, &mem, err, cap) != 0 ||
+        proto_env_size("APIBUS_AUTH_ARGON2_OPS", 1, 64, &ops, err, cap) != 0 ||
+        proto_env_size("APIBUS_AUTH_HASH_THREADS", 1, 64, &threads, err, cap) != 0 ||
+        proto_env_size("APIBUS_AUTH_HASH_NICE", 0, 19, &nice, err, cap) != 0 ||
+        proto_env_size("APIBUS_AUTH_HASH_MAX_WAITING", 1, waiting_cap, &waiting, err, cap) != 0 ||
+        proto_env_size("APIBUS_AUTH_PASSWORD_MIN_LENGTH", 8, 128, &pmin, err, cap) != 0 ||
+        proto_env_size("APIBUS_SESSION_AGE_S", 60, 366 * 24 * 3600, &age, err, cap) != 0 ||
+        proto_env_size("APIBUS_AUTH_REGISTER_PER_HOUR", 1, 1000000, &reg, err, cap) != 0 ||
+        proto_env_size("APIBUS_AUTH_THROTTLE_ACCOUNT_FREE", 1, 1000, &acc_free, err, cap) != 0 ||
+        proto_env_size("APIBUS_AUTH_THROTTLE_ACCOUNT_MAX_DELAY_S", 1, 86400, &acc_max, err, cap) != 0 ||
+        proto_env_size("APIBUS_AUTH_THROTTLE_ADDRESS_FREE", 1, 100000, &adr_free, err, cap) != 0 ||
+        proto_env_size("APIBUS_AUTH_THROTTLE_ADDRESS_MAX_DELAY_S", 1, 86400, &adr_max, err, cap) != 0 ||
+        proto_env_size("APIBUS_AUTH_OTP_TOKEN_LIFETIME_S", 1, 3600, &otp_life, err, cap) != 0 ||
+        proto_env_size("APIBUS_AUTH_OTP_TOKEN_ATTEMPTS", 1, 100, &otp_attempts, err, cap) != 0 ||
+        proto_env_size("APIBUS_AUTH_OTP_THROTTLE_FREE", 1, 1000, &otp_free, err, cap) != 0 ||
+        proto_env_size("APIBUS_AUTH_OTP_THROTTLE_MAX_DELAY_S", 1, 86400, &otp_max, err, cap) != 0)
         return -1;
     if (mem < auth_argon2_min_memory(ops)) {
         snprintf(err, cap,

@@ -1,8 +1,8 @@
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/size.h"
 #include "services/runtime/internal.h"
 
 /*
@@ -37,62 +37,20 @@ void svc_config_defaults(svc_config_t *cfg)
 }
 
 /* A decimal number with an optional binary suffix (K, M, G, T). */
-static int svc__parse_size(const char *s, uint64_t *out)
-{
-    if (*s < '0' || *s > '9')
-        return -1;
-    errno = 0;
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno != 0)
-        return -1;
-    unsigned shift = 0;
-    switch (*end) {
-    case 'k': case 'K': shift = 10; end++; break;
-    case 'm': case 'M': shift = 20; end++; break;
-    case 'g': case 'G': shift = 30; end++; break;
-    case 't': case 'T': shift = 40; end++; break;
-    default: break;
-    }
-    if (*end == 'i' && shift != 0)
-        end++;
-    if ((*end == 'b' || *end == 'B') && shift != 0)
-        end++;
-    if (*end != '\0' || (shift != 0 && v > (UINT64_MAX >> shift)))
-        return -1;
-    *out = (uint64_t)v << shift;
-    return 0;
-}
-
-static int svc__env_uint(const char *name, uint64_t min, uint64_t max, uint64_t *value, char *err, size_t cap)
-{
-    const char *s = getenv(name);
-    if (s == NULL || *s == '\0')
-        return 0;
-    uint64_t v;
-    if (svc__parse_size(s, &v) != 0 || v < min || v > max) {
-        snprintf(err, cap, "%s must be a number from %llu to %llu", name, (unsigned long long)min,
-                 (unsigned long long)max);
-        return -1;
-    }
-    *value = v;
-    return 0;
-}
-
 int svc_config_from_env(svc_config_t *cfg, char *err, size_t err_cap)
 {
     uint64_t workers = cfg->workers, max_body = cfg->max_body, max_reply = cfg->max_reply;
     uint64_t map_size = cfg->map_size, readers = cfg->max_readers, check = cfg->reader_check_ms;
     uint64_t batch = cfg->write_batch_max, ttl = cfg->idempotency_ttl_s, grace = cfg->shutdown_grace_ms;
-    if (svc__env_uint("APIBUS_WORKERS", 1, 256, &workers, err, err_cap) != 0 ||
-        svc__env_uint("APIBUS_MAX_BODY", 1024, (uint64_t)1 << 30, &max_body, err, err_cap) != 0 ||
-        svc__env_uint("APIBUS_MAX_REPLY", 1024, (uint64_t)1 << 30, &max_reply, err, err_cap) != 0 ||
-        svc__env_uint("APIBUS_LMDB_MAP_SIZE", (uint64_t)1 << 20, (uint64_t)1 << 44, &map_size, err, err_cap) != 0 ||
-        svc__env_uint("APIBUS_LMDB_MAX_READERS", 16, 65536, &readers, err, err_cap) != 0 ||
-        svc__env_uint("APIBUS_LMDB_READER_CHECK_MS", 100, 3600000, &check, err, err_cap) != 0 ||
-        svc__env_uint("APIBUS_WRITE_BATCH_MAX", 1, 65536, &batch, err, err_cap) != 0 ||
-        svc__env_uint("APIBUS_IDEMPOTENCY_TTL_S", 60, 30 * 86400, &ttl, err, err_cap) != 0 ||
-        svc__env_uint("APIBUS_SHUTDOWN_GRACE_MS", 0, 600000, &grace, err, err_cap) != 0)
+    if (proto_env_size("APIBUS_WORKERS", 1, 256, &workers, err, err_cap) != 0 ||
+        proto_env_size("APIBUS_MAX_BODY", 1024, (uint64_t)1 << 30, &max_body, err, err_cap) != 0 ||
+        proto_env_size("APIBUS_MAX_REPLY", 1024, (uint64_t)1 << 30, &max_reply, err, err_cap) != 0 ||
+        proto_env_size("APIBUS_LMDB_MAP_SIZE", (uint64_t)1 << 20, (uint64_t)1 << 44, &map_size, err, err_cap) != 0 ||
+        proto_env_size("APIBUS_LMDB_MAX_READERS", 16, 65536, &readers, err, err_cap) != 0 ||
+        proto_env_size("APIBUS_LMDB_READER_CHECK_MS", 100, 3600000, &check, err, err_cap) != 0 ||
+        proto_env_size("APIBUS_WRITE_BATCH_MAX", 1, 65536, &batch, err, err_cap) != 0 ||
+        proto_env_size("APIBUS_IDEMPOTENCY_TTL_S", 60, 30 * 86400, &ttl, err, err_cap) != 0 ||
+        proto_env_size("APIBUS_SHUTDOWN_GRACE_MS", 0, 600000, &grace, err, err_cap) != 0)
         return -1;
     const char *dir = getenv("APIBUS_DATA_DIR");
     if (dir != NULL && *dir != '\0') {
